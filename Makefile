@@ -1,0 +1,67 @@
+# PyAirtable: `make run` starts the platform, `make test` proves it. Everything else is a helper.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PROTOS := $(shell find proto -name '*.proto' | sort)
+
+.PHONY: run test gen check-gen lint fmt breaking contracts-release validate-envoy ci clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $@
+
+## run: set everything up and start the whole platform (all services and Envoy)
+run: $(STAMP)
+	$(BIN)/pyat up
+
+## test: set up and run the test suite
+test: $(STAMP)
+	$(BIN)/pytest
+
+## gen: regenerate gen/ (Python code, descriptor set) and envoy/envoy.yaml from proto/
+gen: $(STAMP)
+	rm -rf gen/pyat
+	$(BIN)/python -m grpc_tools.protoc -Iproto -Ithird_party \
+		--python_out=gen --pyi_out=gen --grpc_python_out=gen \
+		--descriptor_set_out=gen/pyat.binpb --include_imports \
+		$(PROTOS)
+	find gen/pyat -type d -exec touch {}/__init__.py \;
+	$(BIN)/pyat edge-config --out envoy/envoy.yaml
+
+## check-gen: fail when gen/ or envoy/ is stale
+check-gen: gen
+	@git add -N gen envoy
+	@git diff --exit-code --stat -- gen envoy || \
+		(echo "gen/ or envoy/ is stale: did you forget to run 'make gen'?" && exit 1)
+
+## lint: buf lint and format, ruff, mypy
+lint: $(STAMP)
+	$(BIN)/buf lint
+	$(BIN)/buf format -d --exit-code
+	$(BIN)/ruff check services tests benchmarks
+	$(BIN)/ruff format --check services tests benchmarks
+	$(BIN)/mypy
+
+fmt: $(STAMP)
+	$(BIN)/buf format -w
+	$(BIN)/ruff format services tests benchmarks
+	$(BIN)/ruff check --fix services tests benchmarks
+
+## breaking: fail when a landed contract changed incompatibly
+breaking: $(STAMP)
+	$(BIN)/buf breaking --against proto/landed.binpb
+
+## contracts-release: record the current contracts as landed (do it with the change that adds them)
+contracts-release: $(STAMP)
+	$(BIN)/buf build -o proto/landed.binpb
+
+## validate-envoy: check the committed edge config with Envoy itself
+validate-envoy: $(STAMP)
+	$(BIN)/envoy --mode validate -c envoy/envoy.yaml --log-level warn
+
+ci: check-gen lint breaking validate-envoy test
+
+clean:
+	rm -rf $(VENV) .pyat .pytest_cache .mypy_cache .ruff_cache

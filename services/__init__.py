@@ -1,0 +1,1 @@
+"""PyAirtable's services: one package per service, plus the shared runtime in `shared`."""

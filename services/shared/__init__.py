@@ -1,0 +1,1 @@
+"""The runtime every service shares: config, server bootstrap, storage, cache, bus and errors."""

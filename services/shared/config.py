@@ -1,0 +1,109 @@
+"""The one config loader: every setting comes from an environment variable, with a default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings for one process. Build it with `Settings.from_env()`; tests use `replace()`."""
+
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 50051
+    edge_host: str = "127.0.0.1"
+    edge_port: int = 8080
+    envoy_admin_port: int = 9901
+    # 0 turns the Prometheus endpoint off (tests run many servers in one process).
+    metrics_port: int = 9464
+    data_dir: Path = Path(".pyat")
+    # Unset means a SQLite file in data_dir; set it to a postgresql+asyncpg:// URL for PostgreSQL.
+    database_url: str | None = None
+    # Unset means the in-process cache and bus.
+    redis_url: str | None = None
+    nats_url: str | None = None
+    nats_stream: str = "PYAT"
+    cache_prefix: str = "pyat:"
+    # Unset means a key generated at first start and kept in data_dir.
+    jwt_secret: str | None = None
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    log_level: str = "INFO"
+    log_json: bool = True
+    # How long a graceful shutdown waits for calls in flight.
+    shutdown_grace_s: float = 8.0
+    # The deadline given to a call between services when the caller has none.
+    default_call_timeout_s: float = 5.0
+    # Explicit addresses of other services (PYAT_<SERVICE>_ADDR), for `pyat serve`.
+    service_addrs: Mapping[str, str] = field(default_factory=dict)
+    otlp_endpoint: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        addrs = {
+            key[len("PYAT_") : -len("_ADDR")].lower(): value
+            for key, value in env.items()
+            if key.startswith("PYAT_") and key.endswith("_ADDR") and value
+        }
+        return cls(
+            grpc_host=env.get("PYAT_GRPC_HOST", cls.grpc_host),
+            grpc_port=_int(env, "PYAT_GRPC_PORT", cls.grpc_port),
+            edge_host=env.get("PYAT_EDGE_HOST", cls.edge_host),
+            edge_port=_int(env, "PYAT_EDGE_PORT", cls.edge_port),
+            envoy_admin_port=_int(env, "PYAT_ENVOY_ADMIN_PORT", cls.envoy_admin_port),
+            metrics_port=_int(env, "PYAT_METRICS_PORT", cls.metrics_port),
+            data_dir=Path(env.get("PYAT_DATA_DIR", str(cls.data_dir))),
+            database_url=env.get("DATABASE_URL") or None,
+            redis_url=env.get("REDIS_URL") or None,
+            nats_url=env.get("NATS_URL") or None,
+            nats_stream=env.get("PYAT_NATS_STREAM", cls.nats_stream),
+            cache_prefix=env.get("PYAT_CACHE_PREFIX", cls.cache_prefix),
+            jwt_secret=env.get("PYAT_JWT_SECRET") or None,
+            access_token_ttl_s=_int(env, "PYAT_ACCESS_TOKEN_TTL_S", cls.access_token_ttl_s),
+            refresh_token_ttl_s=_int(env, "PYAT_REFRESH_TOKEN_TTL_S", cls.refresh_token_ttl_s),
+            log_level=env.get("PYAT_LOG_LEVEL", cls.log_level).upper(),
+            log_json=env.get("PYAT_LOG_FORMAT", "json") != "text",
+            service_addrs=addrs,
+            otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+        )
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'pyat.db').resolve()}"
+
+    def addr_of(self, service: str) -> str:
+        """Where to reach `service` (e.g. "user"): PYAT_USER_ADDR, else this process's port."""
+        key = service.replace("-", "_").lower()
+        return self.service_addrs.get(key) or f"127.0.0.1:{self.grpc_port}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the plain URLs people paste (postgresql://, sqlite://) and pick the async driver."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url

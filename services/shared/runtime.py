@@ -1,0 +1,63 @@
+"""What a hosted service is given (`Runtime`) and what it declares about itself (`ServiceSpec`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from services.shared.bus import EventBus, open_bus
+from services.shared.cache import Cache, open_cache
+from services.shared.clients import Clients
+from services.shared.config import Settings
+from services.shared.db import Database
+from services.shared.outbox import OutboxRelay
+
+
+@dataclass
+class Runtime:
+    """The shared parts of one process: settings, database, cache, bus, outbox and stubs."""
+
+    settings: Settings
+    db: Database
+    cache: Cache
+    bus: EventBus
+    outbox: OutboxRelay
+    clients: Clients
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Runtime:
+        db = Database(settings.db_url)
+        cache = await open_cache(settings)
+        bus = await open_bus(settings)
+        return cls(
+            settings=settings,
+            db=db,
+            cache=cache,
+            bus=bus,
+            outbox=OutboxRelay(db, bus),
+            clients=Clients(settings),
+        )
+
+    async def close(self) -> None:
+        await self.outbox.stop()
+        await self.clients.close()
+        await self.bus.close()
+        await self.cache.close()
+        await self.db.close()
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service as the host sees it. Each `services/<name>/__init__.py` exports `SERVICE`."""
+
+    name: str
+    # Fully qualified gRPC service names, for health and reflection.
+    grpc_services: tuple[str, ...]
+    # Adds the servicers to the server; may keep state built from the runtime.
+    add_to_server: Callable[[grpc.aio.Server, Runtime], None]
+    migrations: Path | None = None
+    # Background work to start once the server is up (event consumers and the like).
+    on_start: Callable[[Runtime], Awaitable[None]] | None = None
