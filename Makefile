@@ -20,15 +20,19 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
-## gen: regenerate gen/ (Python code, descriptor set) and envoy/envoy.yaml from proto/
+## gen: regenerate gen/ (Python code, descriptor set), envoy/envoy.yaml and k8s/base/edge/ from proto/
 gen: $(STAMP)
 	rm -rf gen/pyat
 	$(BIN)/python -m grpc_tools.protoc -Iproto -Ithird_party \
 		--python_out=gen --pyi_out=gen --grpc_python_out=gen \
-		--descriptor_set_out=gen/pyat.binpb --include_imports \
 		$(PROTOS)
 	find gen/pyat -type d -exec touch {}/__init__.py \;
+	# The set also holds google/rpc, so Envoy can print the error details of a gRPC status.
+	$(BIN)/python -m grpc_tools.protoc -Iproto -Ithird_party \
+		--descriptor_set_out=gen/pyat.binpb --include_imports \
+		$(PROTOS) $(sort $(wildcard third_party/google/rpc/*.proto))
 	$(BIN)/pyat edge-config --out envoy/envoy.yaml
+	$(BIN)/pyat edge-config --k8s --out k8s/base/edge/envoy.yaml
 
 ## check-gen: fail when gen/ or envoy/ is stale
 check-gen: gen

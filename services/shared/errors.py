@@ -12,6 +12,8 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 
+MAX_MESSAGE = 500
+
 
 class DomainError(Exception):
     """An error that the caller caused or should know about, with a status that says which."""
@@ -34,7 +36,9 @@ class DomainError(Exception):
 
     def to_status(self) -> status_pb2.Status:
         code_value: int = self.code.value[0]
-        return status_pb2.Status(code=code_value, message=self.message, details=self.details())
+        # Messages may quote the caller's input; keep them well inside HTTP/2 header limits.
+        message = self.message if len(self.message) <= MAX_MESSAGE else self.message[:MAX_MESSAGE] + "..."
+        return status_pb2.Status(code=code_value, message=message, details=self.details())
 
 
 class InvalidArgument(DomainError):

@@ -1,0 +1,4 @@
+from services.auth.storage import AuthBase
+from services.shared import migration_env
+
+migration_env.run(AuthBase.metadata)

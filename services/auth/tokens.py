@@ -1,0 +1,98 @@
+"""Access tokens (short-lived HS256 JWTs) and refresh tokens (random, stored only as a hash)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+
+from services.shared.config import Settings
+from services.shared.errors import Unauthenticated
+from services.shared.ids import new_id
+
+ISSUER = "pyat"
+ALGORITHM = "HS256"
+_REQUIRED_CLAIMS = ["exp", "iat", "sub", "tid", "iss"]
+
+
+def load_signing_key(settings: Settings) -> bytes:
+    """PYAT_JWT_SECRET if given; else a key made at first start and kept in the data dir."""
+    if settings.jwt_secret:
+        if len(settings.jwt_secret) < 32:
+            raise ValueError("PYAT_JWT_SECRET must be at least 32 characters")
+        return settings.jwt_secret.encode()
+    path = Path(settings.data_dir) / "jwt_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: str
+    tenant_id: str
+    email: str
+    scopes: tuple[str, ...]
+    expires_at: dt.datetime
+
+
+class TokenIssuer:
+    def __init__(self, key: bytes, access_ttl_s: int, refresh_ttl_s: int) -> None:
+        self._key = key
+        self.access_ttl = dt.timedelta(seconds=access_ttl_s)
+        self.refresh_ttl = dt.timedelta(seconds=refresh_ttl_s)
+
+    def access_token(
+        self, *, user_id: str, tenant_id: str, email: str, now: dt.datetime
+    ) -> tuple[str, dt.datetime]:
+        expires_at = now + self.access_ttl
+        claims = {
+            "iss": ISSUER,
+            "sub": user_id,
+            "tid": tenant_id,
+            "email": email,
+            "iat": int(now.timestamp()),
+            "exp": int(expires_at.timestamp()),
+            "jti": new_id("jti"),
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM), expires_at
+
+    def verify(self, token: str) -> AccessClaims:
+        """The claims of a valid access token; UNAUTHENTICATED for anything else."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": _REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("token has expired", reason="TOKEN_EXPIRED") from None
+        except jwt.PyJWTError:
+            raise Unauthenticated("token is invalid", reason="TOKEN_INVALID") from None
+        return AccessClaims(
+            user_id=str(claims["sub"]),
+            tenant_id=str(claims["tid"]),
+            email=str(claims.get("email", "")),
+            scopes=tuple(claims.get("scopes", ())),
+            expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
+        )
+
+    def refresh_token(self, now: dt.datetime) -> tuple[str, str, dt.datetime]:
+        """A new refresh token, the hash to store for it, and when it expires."""
+        token = "rt_" + secrets.token_urlsafe(32)
+        return token, hash_refresh_token(token), now + self.refresh_ttl
+
+
+def hash_refresh_token(token: str) -> str:
+    # The token has 256 random bits, so a fast hash is enough to make a stolen table useless.
+    return hashlib.sha256(token.encode()).hexdigest()

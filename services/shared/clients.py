@@ -1,0 +1,69 @@
+"""Stubs for calling other services: one channel per address, with the standard interceptors."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import grpc
+from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
+
+from services.shared.config import Settings
+from services.shared.errors import DomainError, Unauthenticated, Unavailable
+from services.shared.identity import Caller
+from services.shared.interceptors import client_interceptors
+
+StubT = TypeVar("StubT")
+
+_CHANNEL_OPTIONS = [
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+]
+
+
+class Clients:
+    """Hands out generated stubs for other services, found by `Settings.addr_of`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._channels: dict[str, grpc.aio.Channel] = {}
+
+    def channel(self, service: str) -> grpc.aio.Channel:
+        address = self.settings.addr_of(service)
+        channel = self._channels.get(address)
+        if channel is None:
+            channel = grpc.aio.insecure_channel(
+                address,
+                options=_CHANNEL_OPTIONS,
+                interceptors=client_interceptors(self.settings.default_call_timeout_s),
+            )
+            self._channels[address] = channel
+        return channel
+
+    def stub(self, stub_class: type[StubT], service: str) -> StubT:
+        return stub_class(self.channel(service))  # type: ignore[call-arg]
+
+    async def verify_token(self, token: str) -> Caller:
+        """Ask auth-service who a bearer token belongs to."""
+        auth = self.stub(auth_pb2_grpc.AuthServiceStub, "auth")
+        try:
+            claims = await auth.VerifyToken(auth_pb2.VerifyTokenRequest(token=token))
+        except grpc.aio.AioRpcError as err:
+            raise translate("auth", err) from None
+        return Caller(user_id=claims.user_id, tenant_id=claims.tenant_id, scopes=tuple(claims.scopes))
+
+    async def close(self) -> None:
+        for channel in self._channels.values():
+            await channel.close()
+        self._channels.clear()
+
+
+def translate(service: str, err: grpc.aio.AioRpcError) -> DomainError:
+    """A failed call to another service, as the error our own caller should see."""
+    if err.code() is grpc.StatusCode.UNAUTHENTICATED:
+        return Unauthenticated(err.details() or "unauthenticated")
+    if err.code() is grpc.StatusCode.UNAVAILABLE:
+        return Unavailable(f"{service} is unavailable, try again")
+    error = DomainError(err.details() or f"{service} failed")
+    error.code = err.code()
+    return error

@@ -1,0 +1,207 @@
+"""The interceptors every server and every client channel gets, in one place.
+
+Server side, outermost first: tracing (OpenTelemetry), observation (metrics and the access
+log), deadline capture, and error mapping (domain errors to gRPC status codes). Client side:
+tracing, and propagation of the caller's deadline and identity to the next service.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import abstractmethod
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import grpc
+from grpc_status import rpc_status
+from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
+
+from services.shared import identity
+from services.shared.errors import DomainError
+from services.shared.telemetry import RPC_ERRORS, RPC_HANDLED, RPC_LATENCY
+
+log = logging.getLogger("pyat.rpc")
+
+# When the call being served must end (time.monotonic()), so calls it makes end no later.
+_deadline: ContextVar[float | None] = ContextVar("pyat_deadline", default=None)
+
+Behavior = Callable[..., Any]
+
+
+def _split(method: str) -> tuple[str, str]:
+    """"/pyat.auth.v1.AuthService/Login" -> ("pyat.auth.v1.AuthService", "Login")."""
+    _, service, name = method.split("/", 2)
+    return service, name
+
+
+class _AroundInterceptor(grpc.aio.ServerInterceptor):
+    """Runs `around()` around every call's behavior, whatever the call's shape."""
+
+    @abstractmethod
+    def around(
+        self, method: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AbstractAsyncContextManager[None]:
+        """What this interceptor does around one call."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None:
+            return None
+        method: str = details.method  # type: ignore[attr-defined]
+        kinds = (
+            ("unary_unary", grpc.unary_unary_rpc_method_handler),
+            ("unary_stream", grpc.unary_stream_rpc_method_handler),
+            ("stream_unary", grpc.stream_unary_rpc_method_handler),
+            ("stream_stream", grpc.stream_stream_rpc_method_handler),
+        )
+        for kind, make in kinds:
+            behavior = getattr(handler, kind)
+            if behavior is not None:
+                return make(  # type: ignore[no-any-return]
+                    self._wrap(method, behavior),
+                    request_deserializer=handler.request_deserializer,
+                    response_serializer=handler.response_serializer,
+                )
+        return handler
+
+    def _wrap(self, method: str, behavior: Behavior) -> Behavior:
+        if inspect.isasyncgenfunction(behavior):
+
+            async def streamed(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+                async with self.around(method, context):
+                    async for item in behavior(request, context):
+                        yield item
+
+            return streamed
+
+        async def awaited(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            async with self.around(method, context):
+                return await behavior(request, context)
+
+        return awaited
+
+
+class ObservingInterceptor(_AroundInterceptor):
+    """Latency histogram, outcome counters and one log line per call."""
+
+    @asynccontextmanager
+    async def around(
+        self, method: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[None]:
+        service, name = _split(method)
+        started = time.perf_counter()
+        failure: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            failure = exc
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            code = context.code()
+            if code is None:
+                code = grpc.StatusCode.OK if failure is None else grpc.StatusCode.UNKNOWN
+            code_name = code.name
+            RPC_LATENCY.labels(service, name).observe(elapsed)
+            RPC_HANDLED.labels(service, name, code_name).inc()
+            if code is not grpc.StatusCode.OK:
+                RPC_ERRORS.labels(service, name, code_name).inc()
+            level = logging.DEBUG if code is grpc.StatusCode.OK else logging.INFO
+            if log.isEnabledFor(level):
+                log.log(
+                    level,
+                    "rpc",
+                    extra={"method": method, "code": code_name, "ms": round(elapsed * 1e3, 3)},
+                )
+
+
+class DeadlineInterceptor(_AroundInterceptor):
+    """Remember the caller's deadline so calls made while serving inherit it."""
+
+    @asynccontextmanager
+    async def around(
+        self, method: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[None]:
+        remaining = context.time_remaining()
+        token = _deadline.set(None if remaining is None else time.monotonic() + remaining)
+        try:
+            yield
+        finally:
+            _deadline.reset(token)
+
+
+class ErrorMappingInterceptor(_AroundInterceptor):
+    """Domain errors become their status with details; anything else becomes a bare INTERNAL."""
+
+    @asynccontextmanager
+    async def around(
+        self, method: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[None]:
+        try:
+            yield
+        except DomainError as err:
+            await context.abort_with_status(rpc_status.to_status(err.to_status()))
+        except (grpc.aio.AbortError, grpc.aio.AioRpcError):
+            raise
+        except Exception:
+            log.exception("unhandled error", extra={"method": method})
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+
+
+def server_interceptors() -> list[grpc.aio.ServerInterceptor]:
+    return [
+        aio_server_interceptor(),
+        ObservingInterceptor(),
+        DeadlineInterceptor(),
+        ErrorMappingInterceptor(),
+    ]
+
+
+class PropagatingInterceptor(
+    grpc.aio.UnaryUnaryClientInterceptor,
+    grpc.aio.UnaryStreamClientInterceptor,
+    grpc.aio.StreamUnaryClientInterceptor,
+    grpc.aio.StreamStreamClientInterceptor,
+):
+    """Every outgoing call gets a deadline and carries the identity of the call being served."""
+
+    def __init__(self, default_timeout_s: float) -> None:
+        self.default_timeout_s = default_timeout_s
+
+    def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        timeout = details.timeout if details.timeout is not None else self.default_timeout_s
+        deadline = _deadline.get()
+        if deadline is not None:
+            timeout = min(timeout, max(deadline - time.monotonic(), 0.0))
+        metadata = grpc.aio.Metadata(*(details.metadata or ()))
+        caller = identity.current_caller()
+        if caller is not None:
+            for key, value in caller.headers():
+                metadata[key] = value
+        return grpc.aio.ClientCallDetails(
+            details.method, timeout, metadata, details.credentials, details.wait_for_ready
+        )
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(self._details(details), request)
+
+    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(self._details(details), request)
+
+    async def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return await continuation(self._details(details), requests)
+
+    async def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return await continuation(self._details(details), requests)
+
+
+def client_interceptors(default_timeout_s: float) -> list[grpc.aio.ClientInterceptor]:
+    return [*aio_client_interceptors(), PropagatingInterceptor(default_timeout_s)]
