@@ -25,6 +25,7 @@ gen: $(STAMP)
 	rm -rf gen/pyat
 	$(BIN)/python -m grpc_tools.protoc -Iproto -Ithird_party \
 		--python_out=gen --pyi_out=gen --grpc_python_out=gen \
+		--plugin=protoc-gen-mypy_grpc=$(BIN)/protoc-gen-mypy_grpc --mypy_grpc_out=gen \
 		$(PROTOS)
 	find gen/pyat -type d -exec touch {}/__init__.py \;
 	# The set also holds google/rpc, so Envoy can print the error details of a gRPC status.

@@ -38,7 +38,9 @@ async def _until_stopped() -> None:
 
 def _banner(settings: Settings, host: Host) -> str:
     edge = f"http://{settings.edge_host}:{settings.edge_port}"
-    storage = "PostgreSQL" if settings.database_url else f"SQLite at {settings.db_url.split('///')[-1]}"
+    storage = (
+        "PostgreSQL" if settings.database_url else f"SQLite at {settings.db_url.split('///')[-1]}"
+    )
     lines = [
         "",
         "PyAirtable is up.",

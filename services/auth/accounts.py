@@ -15,7 +15,9 @@ MIN_PASSWORD_LEN = 10
 # argon2 hashes any length, but an unbounded input is a cheap way to burn our CPU.
 MAX_PASSWORD_LEN = 128
 MAX_NAME_LEN = 200
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
+)
 _COMMON_PASSWORDS = frozenset(
     {
         "password", "password1", "password12", "password123", "password1234", "passw0rd",

@@ -43,7 +43,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self.tokens = TokenIssuer(
             load_signing_key(settings), settings.access_token_ttl_s, settings.refresh_token_ttl_s
         )
-        self.users = runtime.clients.stub(user_pb2_grpc.UserServiceStub, "user")
+        self.users = user_pb2_grpc.UserServiceStub(runtime.clients.channel("user"))
 
     async def Register(
         self, request: auth_pb2.RegisterRequest, context: Context
@@ -89,7 +89,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         user = await self._create_profile(credential, name)
         return auth_pb2.RegisterResponse(user=user, **tokens)
 
-    async def Login(self, request: auth_pb2.LoginRequest, context: Context) -> auth_pb2.LoginResponse:
+    async def Login(
+        self, request: auth_pb2.LoginRequest, context: Context
+    ) -> auth_pb2.LoginResponse:
         missing = {
             field: "is required" for field in ("email", "password") if not getattr(request, field)
         }

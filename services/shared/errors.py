@@ -37,7 +37,9 @@ class DomainError(Exception):
     def to_status(self) -> status_pb2.Status:
         code_value: int = self.code.value[0]
         # Messages may quote the caller's input; keep them well inside HTTP/2 header limits.
-        message = self.message if len(self.message) <= MAX_MESSAGE else self.message[:MAX_MESSAGE] + "..."
+        message = (
+            self.message if len(self.message) <= MAX_MESSAGE else self.message[:MAX_MESSAGE] + "..."
+        )
         return status_pb2.Status(code=code_value, message=message, details=self.details())
 
 

@@ -73,4 +73,3 @@ async def authenticate(context: grpc.aio.ServicerContext[Any, Any], clients: Cli
         caller = await clients.verify_token(_bearer(authorization))
     act_as(caller)
     return caller
-

@@ -8,13 +8,13 @@ tracing, and propagation of the caller's deadline and identity to the next servi
 from __future__ import annotations
 
 import inspect
-from abc import abstractmethod
 import logging
 import time
+from abc import abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from grpc_status import rpc_status
@@ -30,10 +30,11 @@ log = logging.getLogger("pyat.rpc")
 _deadline: ContextVar[float | None] = ContextVar("pyat_deadline", default=None)
 
 Behavior = Callable[..., Any]
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic only in the type stubs
 
 
 def _split(method: str) -> tuple[str, str]:
-    """"/pyat.auth.v1.AuthService/Login" -> ("pyat.auth.v1.AuthService", "Login")."""
+    """ "/pyat.auth.v1.AuthService/Login" -> ("pyat.auth.v1.AuthService", "Login")."""
     _, service, name = method.split("/", 2)
     return service, name
 
@@ -49,9 +50,9 @@ class _AroundInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Handler | None:
         handler = await continuation(details)
         if handler is None:
             return None
@@ -158,7 +159,7 @@ class ErrorMappingInterceptor(_AroundInterceptor):
 
 def server_interceptors() -> list[grpc.aio.ServerInterceptor]:
     return [
-        aio_server_interceptor(),
+        aio_server_interceptor(),  # type: ignore[no-untyped-call]
         ObservingInterceptor(),
         DeadlineInterceptor(),
         ErrorMappingInterceptor(),
@@ -204,4 +205,5 @@ class PropagatingInterceptor(
 
 
 def client_interceptors(default_timeout_s: float) -> list[grpc.aio.ClientInterceptor]:
-    return [*aio_client_interceptors(), PropagatingInterceptor(default_timeout_s)]
+    tracing: list[grpc.aio.ClientInterceptor] = aio_client_interceptors()  # type: ignore[no-untyped-call]
+    return [*tracing, PropagatingInterceptor(default_timeout_s)]

@@ -40,7 +40,9 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    async def GetMe(self, request: user_pb2.GetMeRequest, context: Context) -> user_pb2.GetMeResponse:
+    async def GetMe(
+        self, request: user_pb2.GetMeRequest, context: Context
+    ) -> user_pb2.GetMeResponse:
         caller = await authenticate(context, self.runtime.clients)
         return user_pb2.GetMeResponse(user=await self._get(caller.tenant_id, caller.user_id))
 

@@ -71,7 +71,9 @@ async def test_register_defaults_name_to_email_local_part(
     assert response.user.name == email.split("@")[0]
 
 
-@pytest.mark.parametrize("email", ["", "no-at-sign", "a@b", "two@@example.com", "x" * 250 + "@e.com"])
+@pytest.mark.parametrize(
+    "email", ["", "no-at-sign", "a@b", "two@@example.com", "x" * 250 + "@e.com"]
+)
 async def test_register_rejects_bad_email(auth: auth_pb2_grpc.AuthServiceStub, email: str) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await auth.Register(auth_pb2.RegisterRequest(email=email, password=PASSWORD, name="A"))
@@ -80,7 +82,8 @@ async def test_register_rejects_bad_email(auth: auth_pb2_grpc.AuthServiceStub, e
 
 
 @pytest.mark.parametrize(
-    "password", ["short1!", "onlyletterslong", "12345678901234", "aaaaaaaaaaaa1", "password123", "x1" * 65]
+    "password",
+    ["short1!", "onlyletterslong", "12345678901234", "aaaaaaaaaaaa1", "password123", "x1" * 65],
 )
 async def test_register_rejects_weak_password(
     auth: auth_pb2_grpc.AuthServiceStub, password: str
@@ -91,7 +94,9 @@ async def test_register_rejects_weak_password(
     assert "password" in field_violations(caught.value)
 
 
-async def test_register_refuses_taken_email_in_any_case(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_register_refuses_taken_email_in_any_case(
+    auth: auth_pb2_grpc.AuthServiceStub,
+) -> None:
     email = new_email()
     first = await register(auth, email)
     with pytest.raises(grpc.aio.AioRpcError) as caught:

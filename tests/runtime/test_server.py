@@ -61,7 +61,12 @@ def _probe_spec() -> ServiceSpec:
 
         handlers = {
             name: grpc.unary_unary_rpc_method_handler(fn)
-            for name, fn in {"Fail": fail, "Remaining": remaining, "Relay": relay, "Sleep": sleep}.items()
+            for name, fn in {
+                "Fail": fail,
+                "Remaining": remaining,
+                "Relay": relay,
+                "Sleep": sleep,
+            }.items()
         }
         server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(PROBE, handlers)])
 
@@ -79,7 +84,9 @@ def spans() -> Iterator[InMemorySpanExporter]:
     yield exporter
 
 
-async def _probe(host_address: str, method: str, body: bytes, timeout: float | None = None) -> bytes:
+async def _probe(
+    host_address: str, method: str, body: bytes, timeout: float | None = None
+) -> bytes:
     async with grpc.aio.insecure_channel(host_address) as channel:
         answer: bytes = await channel.unary_unary(f"/{PROBE}/{method}")(body, timeout=timeout)
         return answer
