@@ -12,7 +12,8 @@ from pathlib import Path
 
 from services.registry import SERVICES
 from services.shared.config import Settings
-from services.shared.runtime import Runtime, ServiceSpec
+from services.shared.db import Database
+from services.shared.runtime import ServiceSpec
 from services.shared.server import Host, migrate
 from services.shared.telemetry import setup_logging, setup_tracing
 
@@ -98,11 +99,11 @@ async def serve(settings: Settings, specs: Sequence[ServiceSpec]) -> None:
 
 
 async def migrate_all(settings: Settings, specs: Sequence[ServiceSpec]) -> None:
-    runtime = await Runtime.open(settings)
+    db = Database(settings.db_url)
     try:
-        await migrate(runtime, specs)
+        await migrate(db, specs)
     finally:
-        await runtime.close()
+        await db.close()
     print(f"migrated {', '.join(s.name for s in specs)} on {settings.db_url.split('@')[-1]}")
 
 

@@ -17,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from services.shared.config import Settings
+from services.shared.db import Database
 from services.shared.interceptors import server_interceptors
 from services.shared.runtime import Runtime, ServiceSpec
 from services.shared.telemetry import serve_metrics
@@ -32,12 +33,12 @@ _SERVER_OPTIONS = [
 ]
 
 
-async def migrate(db_runtime: Runtime, specs: Sequence[ServiceSpec]) -> None:
+async def migrate(db: Database, specs: Sequence[ServiceSpec]) -> None:
     """Apply the shared migrations (the outbox) and then each service's own."""
-    await db_runtime.db.migrate(SHARED_MIGRATIONS, "alembic_version_shared")
+    await db.migrate(SHARED_MIGRATIONS, "alembic_version_shared")
     for spec in specs:
         if spec.migrations is not None:
-            await db_runtime.db.migrate(spec.migrations, f"alembic_version_{spec.name}")
+            await db.migrate(spec.migrations, f"alembic_version_{spec.name}")
 
 
 class Host:
@@ -64,7 +65,7 @@ class Host:
         # Services that call each other in this process do so through this port.
         self.settings = self.settings.with_(grpc_port=self.port)
         self.runtime = runtime = await Runtime.open(self.settings)
-        await migrate(runtime, self.specs)
+        await migrate(runtime.db, self.specs)
 
         names = [name for spec in self.specs for name in spec.grpc_services]
         for spec in self.specs:
