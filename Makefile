@@ -35,11 +35,11 @@ gen: $(STAMP)
 	$(BIN)/pyat edge-config --out envoy/envoy.yaml
 	$(BIN)/pyat edge-config --k8s --out k8s/base/edge/envoy.yaml
 
-## check-gen: fail when gen/ or envoy/ is stale
+## check-gen: fail when gen/, envoy/ or the k8s edge config is stale
 check-gen: gen
-	@git add -N gen envoy
-	@git diff --exit-code --stat -- gen envoy || \
-		(echo "gen/ or envoy/ is stale: did you forget to run 'make gen'?" && exit 1)
+	@git add -N gen envoy k8s/base/edge
+	@git diff --exit-code --stat -- gen envoy k8s/base/edge || \
+		(echo "generated code is stale: did you forget to run 'make gen'?" && exit 1)
 
 ## lint: buf lint and format, ruff, mypy
 lint: $(STAMP)

@@ -1,0 +1,151 @@
+"""The edge config: Envoy accepts it, the committed copy is current, only public methods route."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.protobuf import descriptor_pb2
+
+from services.shared.config import Settings
+from services.shared.edge import (
+    ENVOY_CONFIG,
+    all_in_one_envoy_config,
+    edge_config_main,
+    envoy_binary,
+    envoy_config,
+    http_methods,
+    k8s_envoy_config,
+    k8s_service_name,
+    write_config,
+)
+from services.shared.identity import IDENTITY_HEADERS
+
+REPO = Path(__file__).resolve().parents[2]
+DESCRIPTOR_SET = REPO / "gen" / "pyat.binpb"
+PUBLIC = {
+    "/pyat.auth.v1.AuthService/Register",
+    "/pyat.auth.v1.AuthService/Login",
+    "/pyat.user.v1.UserService/GetMe",
+    "/pyat.user.v1.UserService/GetUser",
+}
+INTERNAL = {"/pyat.auth.v1.AuthService/VerifyToken", "/pyat.user.v1.UserService/CreateUser"}
+
+
+def connection_manager(config: dict[str, Any]) -> dict[str, Any]:
+    listener = config["static_resources"]["listeners"][0]
+    manager: dict[str, Any] = listener["filter_chains"][0]["filters"][0]["typed_config"]
+    return manager
+
+
+def validate(config_path: Path, cwd: Path) -> str:
+    result = subprocess.run(
+        [envoy_binary(), "--mode", "validate", "-c", str(config_path), "--log-level", "warn"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    return output
+
+
+def test_http_methods_are_the_annotated_ones() -> None:
+    methods = http_methods(DESCRIPTOR_SET)
+    assert {m.grpc_path for m in methods} == PUBLIC
+    login = next(m for m in methods if m.method == "Login")
+    assert (login.service, login.grpc_path) == (
+        "pyat.auth.v1.AuthService",
+        "/pyat.auth.v1.AuthService/Login",
+    )
+
+
+def test_committed_config_is_what_the_generator_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    assert edge_config_main(["--out", str(tmp_path / "envoy.yaml")]) == 0
+    assert (tmp_path / "envoy.yaml").read_text() == (REPO / ENVOY_CONFIG).read_text(), (
+        "envoy/envoy.yaml is stale: run `make gen`"
+    )
+
+
+def test_committed_config_passes_envoy_validate() -> None:
+    # From the repo root, as `make validate-envoy` runs it: the descriptor path is relative.
+    output = validate(REPO / ENVOY_CONFIG, cwd=REPO)
+    assert "Deprecated" not in output
+
+
+def test_both_variants_pass_envoy_validate(tmp_path: Path) -> None:
+    all_in_one = all_in_one_envoy_config(DESCRIPTOR_SET, Settings())
+    k8s = k8s_envoy_config(DESCRIPTOR_SET)
+    # The k8s config names the descriptor set where the edge pod mounts it.
+    connection_manager(k8s)["http_filters"][1]["typed_config"]["proto_descriptor"] = str(
+        DESCRIPTOR_SET
+    )
+    for name, config in (("all-in-one", all_in_one), ("k8s", k8s)):
+        write_config(tmp_path / f"{name}.yaml", config)
+        assert "Deprecated" not in validate(tmp_path / f"{name}.yaml", cwd=tmp_path)
+
+
+def test_internal_methods_have_no_route() -> None:
+    config = all_in_one_envoy_config(DESCRIPTOR_SET, Settings())
+    routes = connection_manager(config)["route_config"]["virtual_hosts"][0]["routes"]
+    exact = {r["match"]["path"] for r in routes if "path" in r["match"]}
+    assert exact == PUBLIC
+    assert not exact & INTERNAL
+    # Everything else, internal methods included, ends at a direct 404.
+    catch_all = routes[-1]
+    assert catch_all["match"] == {"prefix": "/"}
+    assert catch_all["direct_response"]["status"] == 404
+    assert all("route" in r for r in routes[:-1])
+
+
+def test_identity_headers_are_removed_by_the_first_filter() -> None:
+    filters = connection_manager(all_in_one_envoy_config(DESCRIPTOR_SET, Settings()))[
+        "http_filters"
+    ]
+    assert [f["name"] for f in filters] == [
+        "envoy.filters.http.header_mutation",
+        "envoy.filters.http.grpc_json_transcoder",
+        "envoy.filters.http.router",
+    ]
+    removed = [m["remove"] for m in filters[0]["typed_config"]["mutations"]["request_mutations"]]
+    assert sorted(removed) == sorted(IDENTITY_HEADERS)
+    transcoder = filters[1]["typed_config"]
+    assert transcoder["services"] == ["pyat.auth.v1.AuthService", "pyat.user.v1.UserService"]
+    assert transcoder["request_validation_options"] == {"reject_unknown_method": True}
+
+
+def test_k8s_variant_has_one_dns_cluster_per_service() -> None:
+    config = k8s_envoy_config(DESCRIPTOR_SET)
+    clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
+    assert sorted(clusters) == ["auth-service", "user-service"]
+    for name, cluster in clusters.items():
+        assert cluster["type"] == "STRICT_DNS"
+        endpoint = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
+        assert endpoint["address"]["socket_address"] == {"address": name, "port_value": 50051}
+    transcoder = connection_manager(config)["http_filters"][1]["typed_config"]
+    assert transcoder["proto_descriptor"] == "/etc/envoy/pyat.binpb"
+    assert k8s_service_name("pyat.auth.v1.AuthService") == "auth-service"
+
+
+def test_every_annotated_service_needs_an_upstream() -> None:
+    with pytest.raises(ValueError, match=r"pyat\.user\.v1\.UserService"):
+        envoy_config(
+            DESCRIPTOR_SET,
+            edge_host="0.0.0.0",
+            edge_port=8080,
+            admin_port=9901,
+            upstreams={"pyat.auth.v1.AuthService": ("auth-service", 50051)},
+        )
+
+
+def test_descriptor_set_holds_the_error_detail_types() -> None:
+    # convert_grpc_status prints a status's details only when their types are in the set;
+    # without google.rpc.ErrorInfo a domain error reaches REST clients as an empty body.
+    files = descriptor_pb2.FileDescriptorSet.FromString(DESCRIPTOR_SET.read_bytes())
+    assert "google/rpc/error_details.proto" in {f.name for f in files.file}
