@@ -56,11 +56,11 @@ fmt: $(STAMP)
 
 ## breaking: fail when a landed contract changed incompatibly
 breaking: $(STAMP)
-	$(BIN)/buf breaking --against proto/landed.binpb
+	$(BIN)/buf breaking proto --against proto/landed.binpb
 
 ## contracts-release: record the current contracts as landed (do it with the change that adds them)
 contracts-release: $(STAMP)
-	$(BIN)/buf build -o proto/landed.binpb
+	$(BIN)/buf build proto -o proto/landed.binpb
 
 ## validate-envoy: check the committed edge config with Envoy itself
 validate-envoy: $(STAMP)
