@@ -1,0 +1,345 @@
+"""The event bus: at-least-once delivery of `Event` envelopes, in process or over NATS JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import nats
+import nats.errors
+import nats.js.errors
+from google.protobuf.message import DecodeError
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from pyat.events.v1.events_pb2 import Event
+
+from services.shared.cache import redacted_url
+from services.shared.config import Settings
+from services.shared.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+class EventBus(ABC):
+    """Publish events; consume them with named, resumable, at-least-once subscriptions."""
+
+    @abstractmethod
+    async def publish(self, event: Event) -> None:
+        """Hand `event` to the bus, or raise `Unavailable` so the caller (the outbox) retries."""
+
+    @abstractmethod
+    async def subscribe(self, durable: str, event_types: Sequence[str], handler: Handler) -> None:
+        """Consume events of `event_types` (all types if empty) in the background until close.
+
+        `durable` names the consumer, so a restarted process resumes where it stopped. An event
+        is acknowledged only after `handler` returns; when it raises, the error is logged and
+        the event is delivered again after a short delay. Handlers must tolerate duplicates
+        (drop them by `event.id`).
+        """
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+@dataclass
+class _MemorySubscription:
+    durable: str
+    event_types: frozenset[str]
+    handler: Handler
+    queue: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
+    task: asyncio.Task[None] | None = None
+
+    def wants(self, event_type: str) -> bool:
+        return not self.event_types or event_type in self.event_types
+
+
+class MemoryBus(EventBus):
+    """In-process fan-out: each durable name gets every matching event once, in order.
+
+    A failing handler is retried with exponential backoff and holds back the events behind
+    it, so one subscriber always sees its events in publish order. Nothing survives the
+    process; that is what NATS is for.
+    """
+
+    def __init__(self, *, retry_delay_s: float = 0.05, max_retry_delay_s: float = 5.0) -> None:
+        self._retry_delay_s = retry_delay_s
+        self._max_retry_delay_s = max_retry_delay_s
+        self._subscriptions: dict[str, _MemorySubscription] = {}
+        self._closed = False
+
+    async def publish(self, event: Event) -> None:
+        if self._closed:
+            raise Unavailable("event bus is closed")
+        for sub in self._subscriptions.values():
+            if sub.wants(event.type):
+                # A copy each, so no handler sees another's (or the publisher's) later changes.
+                copy = Event()
+                copy.CopyFrom(event)
+                sub.queue.put_nowait(copy)
+
+    async def subscribe(self, durable: str, event_types: Sequence[str], handler: Handler) -> None:
+        if self._closed:
+            raise Unavailable("event bus is closed")
+        if durable in self._subscriptions:
+            raise ValueError(f"durable {durable!r} is already subscribed on this bus")
+        sub = _MemorySubscription(durable, frozenset(event_types), handler)
+        sub.task = asyncio.create_task(self._consume(sub), name=f"bus:{durable}")
+        self._subscriptions[durable] = sub
+
+    async def _consume(self, sub: _MemorySubscription) -> None:
+        while True:
+            event = await sub.queue.get()
+            delay = self._retry_delay_s
+            while True:
+                try:
+                    await sub.handler(event)
+                    break
+                except Exception:
+                    log.exception(
+                        "handler %s failed on event %s (%s); retrying in %.2fs",
+                        sub.durable,
+                        event.id,
+                        event.type,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self._max_retry_delay_s)
+
+    async def close(self) -> None:
+        self._closed = True
+        tasks = [sub.task for sub in self._subscriptions.values() if sub.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._subscriptions.clear()
+
+
+# How many messages one pull asks for, and how long it waits for the first.
+_FETCH_BATCH = 32
+_FETCH_WAIT_S = 1.0
+
+
+class NatsBus(EventBus):
+    """NATS JetStream: one stream `<stream>` holding subjects `<stream>.<event type>`.
+
+    Publishing sets `Nats-Msg-Id` to the event id, so the server drops a republished event
+    (within the stream's duplicate window, two minutes by default). Subscriptions are durable
+    pull consumers with explicit acks.
+    """
+
+    def __init__(
+        self,
+        nc: NatsClient,
+        stream: str,
+        *,
+        publish_timeout_s: float = 3.0,
+        redeliver_delay_s: float = 1.0,
+    ) -> None:
+        self._nc = nc
+        self._js = nc.jetstream(timeout=publish_timeout_s)
+        self.stream = stream
+        self._publish_timeout_s = publish_timeout_s
+        self._redeliver_delay_s = redeliver_delay_s
+        self._tasks: list[asyncio.Task[None]] = []
+        self._subs: list[JetStreamContext.PullSubscription] = []
+        self._closed = False
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        stream: str,
+        *,
+        publish_timeout_s: float = 3.0,
+        redeliver_delay_s: float = 1.0,
+        connect_timeout_s: float = 5.0,
+        reconnect_wait_s: int = 1,
+    ) -> NatsBus:
+        """Connect (reconnecting forever afterwards) and create the stream if it is missing."""
+
+        async def on_error(exc: Exception) -> None:
+            log.warning("NATS: %s", exc or type(exc).__name__)
+
+        async def on_disconnected() -> None:
+            log.info("NATS: disconnected")
+
+        async def on_reconnected() -> None:
+            log.info("NATS: reconnected")
+
+        try:
+            # With unlimited reconnects nats-py retries a failed first connect forever too;
+            # the timeout turns a wrong URL into a startup error instead of a hang.
+            nc = await asyncio.wait_for(
+                nats.connect(
+                    url,
+                    name="pyat",
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=reconnect_wait_s,
+                    connect_timeout=max(1, int(connect_timeout_s)),
+                    error_cb=on_error,
+                    disconnected_cb=on_disconnected,
+                    reconnected_cb=on_reconnected,
+                ),
+                timeout=connect_timeout_s,
+            )
+        except (TimeoutError, OSError, nats.errors.Error) as exc:
+            raise ConnectionError(f"cannot reach NATS at {redacted_url(url)}: {exc!r}") from exc
+        bus = cls(
+            nc, stream, publish_timeout_s=publish_timeout_s, redeliver_delay_s=redeliver_delay_s
+        )
+        try:
+            await bus._ensure_stream()
+        except nats.errors.Error as exc:
+            await nc.close()
+            raise ConnectionError(
+                f"cannot find or create stream {stream} on NATS at {redacted_url(url)}"
+                f" (is JetStream enabled?): {exc!r}"
+            ) from exc
+        except BaseException:
+            await nc.close()
+            raise
+        return bus
+
+    async def _ensure_stream(self) -> None:
+        try:
+            await self._js.stream_info(self.stream)
+        except nats.js.errors.NotFoundError:
+            await self._js.add_stream(
+                StreamConfig(
+                    name=self.stream,
+                    subjects=[f"{self.stream}.>"],
+                    storage=StorageType.FILE,
+                    # Consumers are expected to keep up; a week covers a long outage.
+                    max_age=7 * 24 * 3600,
+                )
+            )
+
+    def subject_of(self, event_type: str) -> str:
+        return f"{self.stream}.{event_type}"
+
+    async def publish(self, event: Event) -> None:
+        if self._closed:
+            raise Unavailable("event bus is closed")
+        # While reconnecting nats-py would buffer the request and wait out the timeout;
+        # failing at once lets the outbox back off sooner.
+        if not self._nc.is_connected:
+            raise Unavailable("NATS is not connected")
+        try:
+            await self._js.publish(
+                self.subject_of(event.type),
+                event.SerializeToString(),
+                timeout=self._publish_timeout_s,
+                stream=self.stream,
+                headers={"Nats-Msg-Id": event.id},
+            )
+        except (TimeoutError, nats.errors.Error) as exc:
+            raise Unavailable(f"cannot publish event {event.id}: {exc!r}") from exc
+
+    async def subscribe(self, durable: str, event_types: Sequence[str], handler: Handler) -> None:
+        if self._closed:
+            raise Unavailable("event bus is closed")
+        types = frozenset(event_types)
+        subjects = sorted(self.subject_of(t) for t in types)
+        config = ConsumerConfig(
+            name=durable,
+            durable_name=durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+        )
+        version = self._nc.connected_server_version
+        if len(subjects) == 1:
+            config.filter_subject = subjects[0]
+        elif subjects and (version.major, version.minor) >= (2, 10):
+            config.filter_subjects = subjects
+        else:
+            # Servers before 2.10 take one filter subject; _deliver skips the other types.
+            config.filter_subject = f"{self.stream}.>"
+        await self._js.add_consumer(self.stream, config)
+        sub = await self._js.pull_subscribe_bind(durable=durable, stream=self.stream)
+        self._subs.append(sub)
+        self._tasks.append(
+            asyncio.create_task(self._consume(sub, durable, types, handler), name=f"bus:{durable}")
+        )
+
+    async def _consume(
+        self,
+        sub: JetStreamContext.PullSubscription,
+        durable: str,
+        types: frozenset[str],
+        handler: Handler,
+    ) -> None:
+        while not self._closed:
+            try:
+                msgs = await sub.fetch(_FETCH_BATCH, timeout=_FETCH_WAIT_S)
+            except TimeoutError:
+                # Nothing new, or the connection is down and nats-py is reconnecting.
+                continue
+            except Exception as exc:
+                if self._closed or self._nc.is_closed:
+                    return
+                # Keep consuming whatever went wrong; a dead consumer would fail silently.
+                log.warning("consumer %s: fetch failed: %r", durable, exc)
+                await asyncio.sleep(self._redeliver_delay_s)
+                continue
+            for msg in msgs:
+                await self._deliver(msg, durable, types, handler)
+
+    async def _deliver(
+        self, msg: Msg, durable: str, types: frozenset[str], handler: Handler
+    ) -> None:
+        try:
+            try:
+                event = Event.FromString(msg.data)
+            except DecodeError:
+                # It can never be handled; redelivering it would only block the consumer.
+                log.error("consumer %s: dropping undecodable message on %s", durable, msg.subject)
+                await msg.term()
+                return
+            if types and event.type not in types:
+                await msg.ack()
+                return
+            try:
+                await handler(event)
+            except Exception:
+                log.exception(
+                    "consumer %s: handler failed on event %s (%s); redelivering in %.2fs",
+                    durable,
+                    event.id,
+                    event.type,
+                    self._redeliver_delay_s,
+                )
+                await msg.nak(delay=self._redeliver_delay_s)
+                return
+            await msg.ack()
+        except nats.errors.Error as exc:
+            # The ack (or nak) was lost; the server redelivers after its ack wait.
+            log.warning("consumer %s: could not acknowledge a message: %r", durable, exc)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Withdraw pending pull requests, so the server stops sending to this process at once.
+        for sub in self._subs:
+            try:
+                await sub.unsubscribe()
+            except nats.errors.Error:
+                pass
+        await self._nc.close()
+
+
+async def open_bus(settings: Settings) -> EventBus:
+    """NATS JetStream when NATS_URL is set, else the in-process bus."""
+    if settings.nats_url:
+        return await NatsBus.connect(settings.nats_url, settings.nats_stream)
+    return MemoryBus()

@@ -1,0 +1,152 @@
+"""The cache: a small async key/value interface with an in-process LRU and a Redis backend."""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import cast
+from urllib.parse import urlsplit, urlunsplit
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from services.shared.config import Settings
+from services.shared.errors import Unavailable
+
+
+class Cache(ABC):
+    """Bytes in, bytes out. A TTL of None keeps the value until it is evicted or deleted."""
+
+    @abstractmethod
+    async def get(self, key: str) -> bytes | None: ...
+
+    @abstractmethod
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None: ...
+
+    @abstractmethod
+    async def delete(self, *keys: str) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class MemoryCache(Cache):
+    """An in-process LRU with per-key expiry on the monotonic clock."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self.max_entries = max_entries
+        # key -> (value, monotonic deadline or None); order is least recently used first.
+        self._entries: OrderedDict[str, tuple[bytes, float | None]] = OrderedDict()
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        value, deadline = entry
+        if deadline is not None and time.monotonic() >= deadline:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return value
+
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
+        if ttl_s is not None and ttl_s <= 0:
+            self._entries.pop(key, None)
+            return
+        deadline = None if ttl_s is None else time.monotonic() + ttl_s
+        self._entries[key] = (value, deadline)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    async def delete(self, *keys: str) -> None:
+        for key in keys:
+            self._entries.pop(key, None)
+
+    async def close(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class RedisCache(Cache):
+    """Redis, with every key under `prefix` so deployments and tests can share one server."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        self._client = client
+        self.prefix = prefix
+
+    @classmethod
+    async def connect(cls, url: str, prefix: str, *, timeout_s: float = 2.0) -> RedisCache:
+        """Connect and ping, so a wrong URL fails at startup rather than on the first request."""
+        client = aioredis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+        try:
+            await client.ping()
+        except (RedisError, OSError) as exc:
+            await client.aclose()
+            raise ConnectionError(f"cannot reach Redis at {redacted_url(url)}: {exc}") from exc
+        return cls(client, prefix)
+
+    async def get(self, key: str) -> bytes | None:
+        with _unavailable_on_error():
+            value = await self._client.get(self.prefix + key)
+        # The client is built without decode_responses, so values come back as bytes.
+        return cast("bytes | None", value)
+
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
+        with _unavailable_on_error():
+            if ttl_s is None:
+                await self._client.set(self.prefix + key, value)
+            elif ttl_s <= 0:
+                # Redis rejects a zero expiry; an already expired value is simply absent.
+                await self._client.delete(self.prefix + key)
+            else:
+                await self._client.set(self.prefix + key, value, px=max(1, math.ceil(ttl_s * 1000)))
+
+    async def delete(self, *keys: str) -> None:
+        if not keys:
+            return
+        with _unavailable_on_error():
+            await self._client.delete(*(self.prefix + key for key in keys))
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+@contextmanager
+def _unavailable_on_error() -> Iterator[None]:
+    # Callers see one error type whatever the backend, and gRPC maps it to UNAVAILABLE.
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        raise Unavailable(f"cache unavailable: {exc}") from exc
+
+
+def redacted_url(url: str) -> str:
+    """`url` with any password replaced, fit for error messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+async def open_cache(settings: Settings) -> Cache:
+    """Redis when REDIS_URL is set, else the in-process cache."""
+    if settings.redis_url:
+        return await RedisCache.connect(settings.redis_url, settings.cache_prefix)
+    return MemoryCache()
