@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 from pyat.events.v1 import events_pb2
 from pyat.user.v1 import user_pb2, user_pb2_grpc
@@ -23,17 +22,12 @@ from services.shared.errors import AlreadyExists, InvalidArgument, Unauthenticat
 from services.shared.identity import Caller, act_as
 from services.shared.ids import new_id
 from services.shared.outbox import add_event
+from services.shared.protos import timestamp
 from services.shared.runtime import Runtime
 
 log = logging.getLogger("pyat.auth")
 
 Context = grpc.aio.ServicerContext[Any, Any]
-
-
-def _ts(value: dt.datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
@@ -132,7 +126,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             tenant_id=claims.tenant_id,
             email=claims.email,
             scopes=claims.scopes,
-            expires_at=_ts(claims.expires_at),
+            expires_at=timestamp(claims.expires_at),
         )
 
     async def _sign_in(
@@ -161,9 +155,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         return {
             "access_token": access,
             "token_type": "Bearer",
-            "access_token_expires_at": _ts(access_expires),
+            "access_token_expires_at": timestamp(access_expires),
             "refresh_token": refresh,
-            "refresh_token_expires_at": _ts(refresh_expires),
+            "refresh_token_expires_at": timestamp(refresh_expires),
         }
 
     async def _create_profile(self, credential: Credential, name: str) -> user_pb2.User:
@@ -186,6 +180,6 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
                 tenant_id=credential.tenant_id,
                 email=credential.email,
                 name=name,
-                created_at=_ts(credential.created_at),
-                updated_at=_ts(credential.updated_at),
+                created_at=timestamp(credential.created_at),
+                updated_at=timestamp(credential.updated_at),
             )

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from pyat.user.v1 import user_pb2, user_pb2_grpc
 
 from services.shared.errors import InvalidArgument, NotFound, PermissionDenied
 from services.shared.identity import authenticate
 from services.shared.ids import looks_like
+from services.shared.protos import timestamp
 from services.shared.runtime import Runtime
 from services.user.profiles import create_profile
 from services.user.storage import Profile, profile_in_tenant
 
 Context = grpc.aio.ServicerContext[Any, Any]
-
-
-def _ts(value: dt.datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def to_message(profile: Profile) -> user_pb2.User:
@@ -31,8 +24,8 @@ def to_message(profile: Profile) -> user_pb2.User:
         tenant_id=profile.tenant_id,
         email=profile.email,
         name=profile.name,
-        created_at=_ts(profile.created_at),
-        updated_at=_ts(profile.updated_at),
+        created_at=timestamp(profile.created_at),
+        updated_at=timestamp(profile.updated_at),
     )
 
 
