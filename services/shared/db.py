@@ -15,7 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import DateTime, TypeDecorator, event
+from sqlalchemy import DateTime, TypeDecorator, event, text
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -23,6 +23,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+
+# Any constant will do; it only has to be the same in every process migrating one database.
+_MIGRATION_LOCK = 0x70796174  # "pyat"
 
 
 def utcnow() -> dt.datetime:
@@ -101,6 +105,12 @@ class Database:
             command.upgrade(cfg, "head")
 
         async with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                # Processes starting together (one per service) take turns, so two of them
+                # never both create the shared tables.
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
             await conn.run_sync(upgrade)
 
     async def close(self) -> None:
