@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
 from services.shared.config import Settings
@@ -25,13 +26,32 @@ from services.shared.identity import IDENTITY_HEADERS
 
 REPO = Path(__file__).resolve().parents[2]
 DESCRIPTOR_SET = REPO / "gen" / "pyat.binpb"
-PUBLIC = {
-    "/pyat.auth.v1.AuthService/Register",
-    "/pyat.auth.v1.AuthService/Login",
-    "/pyat.user.v1.UserService/GetMe",
-    "/pyat.user.v1.UserService/GetUser",
-}
-INTERNAL = {"/pyat.auth.v1.AuthService/VerifyToken", "/pyat.user.v1.UserService/CreateUser"}
+
+
+def _methods_by_annotation() -> tuple[set[str], set[str]]:
+    """Public and internal gRPC paths, read from the generated modules (not the descriptor set)."""
+    import importlib
+    import pkgutil
+
+    import pyat
+
+    public: set[str] = set()
+    internal: set[str] = set()
+    for module_info in pkgutil.walk_packages(pyat.__path__, "pyat."):
+        if not module_info.name.endswith("_pb2"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for service in module.DESCRIPTOR.services_by_name.values():
+            for method in service.methods:
+                path = f"/{service.full_name}/{method.name}"
+                annotated = method.GetOptions().HasExtension(annotations_pb2.http)
+                (public if annotated else internal).add(path)
+    return public, internal
+
+
+PUBLIC, INTERNAL = _methods_by_annotation()
+assert "/pyat.auth.v1.AuthService/Login" in PUBLIC
+assert {"/pyat.auth.v1.AuthService/VerifyToken", "/pyat.user.v1.UserService/CreateUser"} <= INTERNAL
 
 
 def connection_manager(config: dict[str, Any]) -> dict[str, Any]:
@@ -116,14 +136,15 @@ def test_identity_headers_are_removed_by_the_first_filter() -> None:
     removed = [m["remove"] for m in filters[0]["typed_config"]["mutations"]["request_mutations"]]
     assert sorted(removed) == sorted(IDENTITY_HEADERS)
     transcoder = filters[1]["typed_config"]
-    assert transcoder["services"] == ["pyat.auth.v1.AuthService", "pyat.user.v1.UserService"]
+    assert transcoder["services"] == sorted({path.split("/")[1] for path in PUBLIC})
     assert transcoder["request_validation_options"] == {"reject_unknown_method": True}
 
 
 def test_k8s_variant_has_one_dns_cluster_per_service() -> None:
     config = k8s_envoy_config(DESCRIPTOR_SET)
     clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
-    assert sorted(clusters) == ["auth-service", "user-service"]
+    public_services = {path.split("/")[1] for path in PUBLIC}
+    assert sorted(clusters) == sorted({k8s_service_name(s) for s in public_services})
     for name, cluster in clusters.items():
         assert cluster["type"] == "STRICT_DNS"
         endpoint = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]

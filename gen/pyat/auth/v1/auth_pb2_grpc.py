@@ -50,6 +50,36 @@ class AuthServiceStub:
                 request_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.VerifyTokenRequest.SerializeToString,
                 response_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.VerifyTokenResponse.FromString,
                 _registered_method=True)
+        self.Refresh = channel.unary_unary(
+                '/pyat.auth.v1.AuthService/Refresh',
+                request_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RefreshRequest.SerializeToString,
+                response_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RefreshResponse.FromString,
+                _registered_method=True)
+        self.Logout = channel.unary_unary(
+                '/pyat.auth.v1.AuthService/Logout',
+                request_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.SerializeToString,
+                response_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.FromString,
+                _registered_method=True)
+        self.RevokeAllSessions = channel.unary_unary(
+                '/pyat.auth.v1.AuthService/RevokeAllSessions',
+                request_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RevokeAllSessionsRequest.SerializeToString,
+                response_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RevokeAllSessionsResponse.FromString,
+                _registered_method=True)
+        self.CreatePersonalAccessToken = channel.unary_unary(
+                '/pyat.auth.v1.AuthService/CreatePersonalAccessToken',
+                request_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.CreatePersonalAccessTokenRequest.SerializeToString,
+                response_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.CreatePersonalAccessTokenResponse.FromString,
+                _registered_method=True)
+        self.ListPersonalAccessTokens = channel.unary_unary(
+                '/pyat.auth.v1.AuthService/ListPersonalAccessTokens',
+                request_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.ListPersonalAccessTokensRequest.SerializeToString,
+                response_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.ListPersonalAccessTokensResponse.FromString,
+                _registered_method=True)
+        self.RevokePersonalAccessToken = channel.unary_unary(
+                '/pyat.auth.v1.AuthService/RevokePersonalAccessToken',
+                request_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RevokePersonalAccessTokenRequest.SerializeToString,
+                response_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RevokePersonalAccessTokenResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -71,8 +101,51 @@ class AuthServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def VerifyToken(self, request, context):
-        """VerifyToken checks an access token and returns who it belongs to. Internal: services and
-        the gateway call it; it is not routed at the edge.
+        """VerifyToken checks an access token or a personal access token and returns who it
+        belongs to. Internal: the gateway and services call it; it is not routed at the edge.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Refresh(self, request, context):
+        """Refresh exchanges a refresh token for a new access token and a new refresh token. The
+        old refresh token stops working; presenting it again revokes the whole session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Logout(self, request, context):
+        """Logout ends the caller's current session: its access and refresh tokens stop working.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeAllSessions(self, request, context):
+        """RevokeAllSessions ends every session of the caller, on every device.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePersonalAccessToken(self, request, context):
+        """CreatePersonalAccessToken mints a token for programs, shown once in the answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPersonalAccessTokens(self, request, context):
+        """ListPersonalAccessTokens lists the caller's tokens (never their secrets).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokePersonalAccessToken(self, request, context):
+        """RevokePersonalAccessToken makes one of the caller's tokens stop working at once.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -95,6 +168,36 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.VerifyToken,
                     request_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.VerifyTokenRequest.FromString,
                     response_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.VerifyTokenResponse.SerializeToString,
+            ),
+            'Refresh': grpc.unary_unary_rpc_method_handler(
+                    servicer.Refresh,
+                    request_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RefreshRequest.FromString,
+                    response_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RefreshResponse.SerializeToString,
+            ),
+            'Logout': grpc.unary_unary_rpc_method_handler(
+                    servicer.Logout,
+                    request_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.FromString,
+                    response_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.SerializeToString,
+            ),
+            'RevokeAllSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeAllSessions,
+                    request_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RevokeAllSessionsRequest.FromString,
+                    response_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RevokeAllSessionsResponse.SerializeToString,
+            ),
+            'CreatePersonalAccessToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePersonalAccessToken,
+                    request_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.CreatePersonalAccessTokenRequest.FromString,
+                    response_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.CreatePersonalAccessTokenResponse.SerializeToString,
+            ),
+            'ListPersonalAccessTokens': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPersonalAccessTokens,
+                    request_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.ListPersonalAccessTokensRequest.FromString,
+                    response_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.ListPersonalAccessTokensResponse.SerializeToString,
+            ),
+            'RevokePersonalAccessToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokePersonalAccessToken,
+                    request_deserializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RevokePersonalAccessTokenRequest.FromString,
+                    response_serializer=pyat_dot_auth_dot_v1_dot_auth__pb2.RevokePersonalAccessTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -179,6 +282,168 @@ class AuthService:
             '/pyat.auth.v1.AuthService/VerifyToken',
             pyat_dot_auth_dot_v1_dot_auth__pb2.VerifyTokenRequest.SerializeToString,
             pyat_dot_auth_dot_v1_dot_auth__pb2.VerifyTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Refresh(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.auth.v1.AuthService/Refresh',
+            pyat_dot_auth_dot_v1_dot_auth__pb2.RefreshRequest.SerializeToString,
+            pyat_dot_auth_dot_v1_dot_auth__pb2.RefreshResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Logout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.auth.v1.AuthService/Logout',
+            pyat_dot_auth_dot_v1_dot_auth__pb2.LogoutRequest.SerializeToString,
+            pyat_dot_auth_dot_v1_dot_auth__pb2.LogoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeAllSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.auth.v1.AuthService/RevokeAllSessions',
+            pyat_dot_auth_dot_v1_dot_auth__pb2.RevokeAllSessionsRequest.SerializeToString,
+            pyat_dot_auth_dot_v1_dot_auth__pb2.RevokeAllSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePersonalAccessToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.auth.v1.AuthService/CreatePersonalAccessToken',
+            pyat_dot_auth_dot_v1_dot_auth__pb2.CreatePersonalAccessTokenRequest.SerializeToString,
+            pyat_dot_auth_dot_v1_dot_auth__pb2.CreatePersonalAccessTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPersonalAccessTokens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.auth.v1.AuthService/ListPersonalAccessTokens',
+            pyat_dot_auth_dot_v1_dot_auth__pb2.ListPersonalAccessTokensRequest.SerializeToString,
+            pyat_dot_auth_dot_v1_dot_auth__pb2.ListPersonalAccessTokensResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokePersonalAccessToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.auth.v1.AuthService/RevokePersonalAccessToken',
+            pyat_dot_auth_dot_v1_dot_auth__pb2.RevokePersonalAccessTokenRequest.SerializeToString,
+            pyat_dot_auth_dot_v1_dot_auth__pb2.RevokePersonalAccessTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,

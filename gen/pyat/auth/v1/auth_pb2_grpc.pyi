@@ -38,9 +38,23 @@ class AuthServiceStub:
     Login: _grpc.UnaryUnaryMultiCallable[_auth_pb2.LoginRequest, _auth_pb2.LoginResponse]
     """Login exchanges an email and password for a new session."""
     VerifyToken: _grpc.UnaryUnaryMultiCallable[_auth_pb2.VerifyTokenRequest, _auth_pb2.VerifyTokenResponse]
-    """VerifyToken checks an access token and returns who it belongs to. Internal: services and
-    the gateway call it; it is not routed at the edge.
+    """VerifyToken checks an access token or a personal access token and returns who it
+    belongs to. Internal: the gateway and services call it; it is not routed at the edge.
     """
+    Refresh: _grpc.UnaryUnaryMultiCallable[_auth_pb2.RefreshRequest, _auth_pb2.RefreshResponse]
+    """Refresh exchanges a refresh token for a new access token and a new refresh token. The
+    old refresh token stops working; presenting it again revokes the whole session.
+    """
+    Logout: _grpc.UnaryUnaryMultiCallable[_auth_pb2.LogoutRequest, _auth_pb2.LogoutResponse]
+    """Logout ends the caller's current session: its access and refresh tokens stop working."""
+    RevokeAllSessions: _grpc.UnaryUnaryMultiCallable[_auth_pb2.RevokeAllSessionsRequest, _auth_pb2.RevokeAllSessionsResponse]
+    """RevokeAllSessions ends every session of the caller, on every device."""
+    CreatePersonalAccessToken: _grpc.UnaryUnaryMultiCallable[_auth_pb2.CreatePersonalAccessTokenRequest, _auth_pb2.CreatePersonalAccessTokenResponse]
+    """CreatePersonalAccessToken mints a token for programs, shown once in the answer."""
+    ListPersonalAccessTokens: _grpc.UnaryUnaryMultiCallable[_auth_pb2.ListPersonalAccessTokensRequest, _auth_pb2.ListPersonalAccessTokensResponse]
+    """ListPersonalAccessTokens lists the caller's tokens (never their secrets)."""
+    RevokePersonalAccessToken: _grpc.UnaryUnaryMultiCallable[_auth_pb2.RevokePersonalAccessTokenRequest, _auth_pb2.RevokePersonalAccessTokenResponse]
+    """RevokePersonalAccessToken makes one of the caller's tokens stop working at once."""
 
 @_typing.type_check_only
 class AuthServiceAsyncStub(AuthServiceStub):
@@ -52,9 +66,23 @@ class AuthServiceAsyncStub(AuthServiceStub):
     Login: _aio.UnaryUnaryMultiCallable[_auth_pb2.LoginRequest, _auth_pb2.LoginResponse]  # type: ignore[assignment]
     """Login exchanges an email and password for a new session."""
     VerifyToken: _aio.UnaryUnaryMultiCallable[_auth_pb2.VerifyTokenRequest, _auth_pb2.VerifyTokenResponse]  # type: ignore[assignment]
-    """VerifyToken checks an access token and returns who it belongs to. Internal: services and
-    the gateway call it; it is not routed at the edge.
+    """VerifyToken checks an access token or a personal access token and returns who it
+    belongs to. Internal: the gateway and services call it; it is not routed at the edge.
     """
+    Refresh: _aio.UnaryUnaryMultiCallable[_auth_pb2.RefreshRequest, _auth_pb2.RefreshResponse]  # type: ignore[assignment]
+    """Refresh exchanges a refresh token for a new access token and a new refresh token. The
+    old refresh token stops working; presenting it again revokes the whole session.
+    """
+    Logout: _aio.UnaryUnaryMultiCallable[_auth_pb2.LogoutRequest, _auth_pb2.LogoutResponse]  # type: ignore[assignment]
+    """Logout ends the caller's current session: its access and refresh tokens stop working."""
+    RevokeAllSessions: _aio.UnaryUnaryMultiCallable[_auth_pb2.RevokeAllSessionsRequest, _auth_pb2.RevokeAllSessionsResponse]  # type: ignore[assignment]
+    """RevokeAllSessions ends every session of the caller, on every device."""
+    CreatePersonalAccessToken: _aio.UnaryUnaryMultiCallable[_auth_pb2.CreatePersonalAccessTokenRequest, _auth_pb2.CreatePersonalAccessTokenResponse]  # type: ignore[assignment]
+    """CreatePersonalAccessToken mints a token for programs, shown once in the answer."""
+    ListPersonalAccessTokens: _aio.UnaryUnaryMultiCallable[_auth_pb2.ListPersonalAccessTokensRequest, _auth_pb2.ListPersonalAccessTokensResponse]  # type: ignore[assignment]
+    """ListPersonalAccessTokens lists the caller's tokens (never their secrets)."""
+    RevokePersonalAccessToken: _aio.UnaryUnaryMultiCallable[_auth_pb2.RevokePersonalAccessTokenRequest, _auth_pb2.RevokePersonalAccessTokenResponse]  # type: ignore[assignment]
+    """RevokePersonalAccessToken makes one of the caller's tokens stop working at once."""
 
 class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
     """AuthService owns credentials and issues and verifies tokens."""
@@ -81,8 +109,58 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _auth_pb2.VerifyTokenRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_auth_pb2.VerifyTokenResponse, _abc.Awaitable[_auth_pb2.VerifyTokenResponse]]:
-        """VerifyToken checks an access token and returns who it belongs to. Internal: services and
-        the gateway call it; it is not routed at the edge.
+        """VerifyToken checks an access token or a personal access token and returns who it
+        belongs to. Internal: the gateway and services call it; it is not routed at the edge.
         """
+
+    @_abc_1.abstractmethod
+    def Refresh(
+        self,
+        request: _auth_pb2.RefreshRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.RefreshResponse, _abc.Awaitable[_auth_pb2.RefreshResponse]]:
+        """Refresh exchanges a refresh token for a new access token and a new refresh token. The
+        old refresh token stops working; presenting it again revokes the whole session.
+        """
+
+    @_abc_1.abstractmethod
+    def Logout(
+        self,
+        request: _auth_pb2.LogoutRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.LogoutResponse, _abc.Awaitable[_auth_pb2.LogoutResponse]]:
+        """Logout ends the caller's current session: its access and refresh tokens stop working."""
+
+    @_abc_1.abstractmethod
+    def RevokeAllSessions(
+        self,
+        request: _auth_pb2.RevokeAllSessionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.RevokeAllSessionsResponse, _abc.Awaitable[_auth_pb2.RevokeAllSessionsResponse]]:
+        """RevokeAllSessions ends every session of the caller, on every device."""
+
+    @_abc_1.abstractmethod
+    def CreatePersonalAccessToken(
+        self,
+        request: _auth_pb2.CreatePersonalAccessTokenRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.CreatePersonalAccessTokenResponse, _abc.Awaitable[_auth_pb2.CreatePersonalAccessTokenResponse]]:
+        """CreatePersonalAccessToken mints a token for programs, shown once in the answer."""
+
+    @_abc_1.abstractmethod
+    def ListPersonalAccessTokens(
+        self,
+        request: _auth_pb2.ListPersonalAccessTokensRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.ListPersonalAccessTokensResponse, _abc.Awaitable[_auth_pb2.ListPersonalAccessTokensResponse]]:
+        """ListPersonalAccessTokens lists the caller's tokens (never their secrets)."""
+
+    @_abc_1.abstractmethod
+    def RevokePersonalAccessToken(
+        self,
+        request: _auth_pb2.RevokePersonalAccessTokenRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_pb2.RevokePersonalAccessTokenResponse, _abc.Awaitable[_auth_pb2.RevokePersonalAccessTokenResponse]]:
+        """RevokePersonalAccessToken makes one of the caller's tokens stop working at once."""
 
 def add_AuthServiceServicer_to_server(servicer: AuthServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

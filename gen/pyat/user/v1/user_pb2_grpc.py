@@ -45,6 +45,26 @@ class UserServiceStub:
                 request_serializer=pyat_dot_user_dot_v1_dot_user__pb2.GetUserRequest.SerializeToString,
                 response_deserializer=pyat_dot_user_dot_v1_dot_user__pb2.GetUserResponse.FromString,
                 _registered_method=True)
+        self.UpdateMe = channel.unary_unary(
+                '/pyat.user.v1.UserService/UpdateMe',
+                request_serializer=pyat_dot_user_dot_v1_dot_user__pb2.UpdateMeRequest.SerializeToString,
+                response_deserializer=pyat_dot_user_dot_v1_dot_user__pb2.UpdateMeResponse.FromString,
+                _registered_method=True)
+        self.ListUsers = channel.unary_unary(
+                '/pyat.user.v1.UserService/ListUsers',
+                request_serializer=pyat_dot_user_dot_v1_dot_user__pb2.ListUsersRequest.SerializeToString,
+                response_deserializer=pyat_dot_user_dot_v1_dot_user__pb2.ListUsersResponse.FromString,
+                _registered_method=True)
+        self.SearchUsers = channel.unary_unary(
+                '/pyat.user.v1.UserService/SearchUsers',
+                request_serializer=pyat_dot_user_dot_v1_dot_user__pb2.SearchUsersRequest.SerializeToString,
+                response_deserializer=pyat_dot_user_dot_v1_dot_user__pb2.SearchUsersResponse.FromString,
+                _registered_method=True)
+        self.WhoAmI = channel.unary_unary(
+                '/pyat.user.v1.UserService/WhoAmI',
+                request_serializer=pyat_dot_user_dot_v1_dot_user__pb2.WhoAmIRequest.SerializeToString,
+                response_deserializer=pyat_dot_user_dot_v1_dot_user__pb2.WhoAmIResponse.FromString,
+                _registered_method=True)
         self.CreateUser = channel.unary_unary(
                 '/pyat.user.v1.UserService/CreateUser',
                 request_serializer=pyat_dot_user_dot_v1_dot_user__pb2.CreateUserRequest.SerializeToString,
@@ -70,6 +90,36 @@ class UserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateMe(self, request, context):
+        """UpdateMe changes the caller's name and preferences. Preferences merge key by key; a key
+        set to null is removed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUsers(self, request, context):
+        """ListUsers lists the users of the caller's tenant, by name, a page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchUsers(self, request, context):
+        """SearchUsers finds users of the caller's tenant whose name or email contains the query.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WhoAmI(self, request, context):
+        """WhoAmI tells a program who its token belongs to and what the token may do, as
+        Airtable's `GET /v0/meta/whoami` does.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateUser(self, request, context):
         """CreateUser stores the profile of a newly registered account. Internal: auth-service
         calls it after Register, and it is idempotent on the user id.
@@ -90,6 +140,26 @@ def add_UserServiceServicer_to_server(servicer, server):
                     servicer.GetUser,
                     request_deserializer=pyat_dot_user_dot_v1_dot_user__pb2.GetUserRequest.FromString,
                     response_serializer=pyat_dot_user_dot_v1_dot_user__pb2.GetUserResponse.SerializeToString,
+            ),
+            'UpdateMe': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMe,
+                    request_deserializer=pyat_dot_user_dot_v1_dot_user__pb2.UpdateMeRequest.FromString,
+                    response_serializer=pyat_dot_user_dot_v1_dot_user__pb2.UpdateMeResponse.SerializeToString,
+            ),
+            'ListUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUsers,
+                    request_deserializer=pyat_dot_user_dot_v1_dot_user__pb2.ListUsersRequest.FromString,
+                    response_serializer=pyat_dot_user_dot_v1_dot_user__pb2.ListUsersResponse.SerializeToString,
+            ),
+            'SearchUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchUsers,
+                    request_deserializer=pyat_dot_user_dot_v1_dot_user__pb2.SearchUsersRequest.FromString,
+                    response_serializer=pyat_dot_user_dot_v1_dot_user__pb2.SearchUsersResponse.SerializeToString,
+            ),
+            'WhoAmI': grpc.unary_unary_rpc_method_handler(
+                    servicer.WhoAmI,
+                    request_deserializer=pyat_dot_user_dot_v1_dot_user__pb2.WhoAmIRequest.FromString,
+                    response_serializer=pyat_dot_user_dot_v1_dot_user__pb2.WhoAmIResponse.SerializeToString,
             ),
             'CreateUser': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateUser,
@@ -152,6 +222,114 @@ class UserService:
             '/pyat.user.v1.UserService/GetUser',
             pyat_dot_user_dot_v1_dot_user__pb2.GetUserRequest.SerializeToString,
             pyat_dot_user_dot_v1_dot_user__pb2.GetUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.user.v1.UserService/UpdateMe',
+            pyat_dot_user_dot_v1_dot_user__pb2.UpdateMeRequest.SerializeToString,
+            pyat_dot_user_dot_v1_dot_user__pb2.UpdateMeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.user.v1.UserService/ListUsers',
+            pyat_dot_user_dot_v1_dot_user__pb2.ListUsersRequest.SerializeToString,
+            pyat_dot_user_dot_v1_dot_user__pb2.ListUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.user.v1.UserService/SearchUsers',
+            pyat_dot_user_dot_v1_dot_user__pb2.SearchUsersRequest.SerializeToString,
+            pyat_dot_user_dot_v1_dot_user__pb2.SearchUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WhoAmI(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.user.v1.UserService/WhoAmI',
+            pyat_dot_user_dot_v1_dot_user__pb2.WhoAmIRequest.SerializeToString,
+            pyat_dot_user_dot_v1_dot_user__pb2.WhoAmIResponse.FromString,
             options,
             channel_credentials,
             insecure,

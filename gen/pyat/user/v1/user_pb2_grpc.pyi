@@ -37,6 +37,18 @@ class UserServiceStub:
     """GetMe returns the profile of the authenticated caller."""
     GetUser: _grpc.UnaryUnaryMultiCallable[_user_pb2.GetUserRequest, _user_pb2.GetUserResponse]
     """GetUser returns a user of the caller's tenant. Users of other tenants are NOT_FOUND."""
+    UpdateMe: _grpc.UnaryUnaryMultiCallable[_user_pb2.UpdateMeRequest, _user_pb2.UpdateMeResponse]
+    """UpdateMe changes the caller's name and preferences. Preferences merge key by key; a key
+    set to null is removed.
+    """
+    ListUsers: _grpc.UnaryUnaryMultiCallable[_user_pb2.ListUsersRequest, _user_pb2.ListUsersResponse]
+    """ListUsers lists the users of the caller's tenant, by name, a page at a time."""
+    SearchUsers: _grpc.UnaryUnaryMultiCallable[_user_pb2.SearchUsersRequest, _user_pb2.SearchUsersResponse]
+    """SearchUsers finds users of the caller's tenant whose name or email contains the query."""
+    WhoAmI: _grpc.UnaryUnaryMultiCallable[_user_pb2.WhoAmIRequest, _user_pb2.WhoAmIResponse]
+    """WhoAmI tells a program who its token belongs to and what the token may do, as
+    Airtable's `GET /v0/meta/whoami` does.
+    """
     CreateUser: _grpc.UnaryUnaryMultiCallable[_user_pb2.CreateUserRequest, _user_pb2.CreateUserResponse]
     """CreateUser stores the profile of a newly registered account. Internal: auth-service
     calls it after Register, and it is idempotent on the user id.
@@ -51,6 +63,18 @@ class UserServiceAsyncStub(UserServiceStub):
     """GetMe returns the profile of the authenticated caller."""
     GetUser: _aio.UnaryUnaryMultiCallable[_user_pb2.GetUserRequest, _user_pb2.GetUserResponse]  # type: ignore[assignment]
     """GetUser returns a user of the caller's tenant. Users of other tenants are NOT_FOUND."""
+    UpdateMe: _aio.UnaryUnaryMultiCallable[_user_pb2.UpdateMeRequest, _user_pb2.UpdateMeResponse]  # type: ignore[assignment]
+    """UpdateMe changes the caller's name and preferences. Preferences merge key by key; a key
+    set to null is removed.
+    """
+    ListUsers: _aio.UnaryUnaryMultiCallable[_user_pb2.ListUsersRequest, _user_pb2.ListUsersResponse]  # type: ignore[assignment]
+    """ListUsers lists the users of the caller's tenant, by name, a page at a time."""
+    SearchUsers: _aio.UnaryUnaryMultiCallable[_user_pb2.SearchUsersRequest, _user_pb2.SearchUsersResponse]  # type: ignore[assignment]
+    """SearchUsers finds users of the caller's tenant whose name or email contains the query."""
+    WhoAmI: _aio.UnaryUnaryMultiCallable[_user_pb2.WhoAmIRequest, _user_pb2.WhoAmIResponse]  # type: ignore[assignment]
+    """WhoAmI tells a program who its token belongs to and what the token may do, as
+    Airtable's `GET /v0/meta/whoami` does.
+    """
     CreateUser: _aio.UnaryUnaryMultiCallable[_user_pb2.CreateUserRequest, _user_pb2.CreateUserResponse]  # type: ignore[assignment]
     """CreateUser stores the profile of a newly registered account. Internal: auth-service
     calls it after Register, and it is idempotent on the user id.
@@ -74,6 +98,42 @@ class UserServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_user_pb2.GetUserResponse, _abc.Awaitable[_user_pb2.GetUserResponse]]:
         """GetUser returns a user of the caller's tenant. Users of other tenants are NOT_FOUND."""
+
+    @_abc_1.abstractmethod
+    def UpdateMe(
+        self,
+        request: _user_pb2.UpdateMeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_user_pb2.UpdateMeResponse, _abc.Awaitable[_user_pb2.UpdateMeResponse]]:
+        """UpdateMe changes the caller's name and preferences. Preferences merge key by key; a key
+        set to null is removed.
+        """
+
+    @_abc_1.abstractmethod
+    def ListUsers(
+        self,
+        request: _user_pb2.ListUsersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_user_pb2.ListUsersResponse, _abc.Awaitable[_user_pb2.ListUsersResponse]]:
+        """ListUsers lists the users of the caller's tenant, by name, a page at a time."""
+
+    @_abc_1.abstractmethod
+    def SearchUsers(
+        self,
+        request: _user_pb2.SearchUsersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_user_pb2.SearchUsersResponse, _abc.Awaitable[_user_pb2.SearchUsersResponse]]:
+        """SearchUsers finds users of the caller's tenant whose name or email contains the query."""
+
+    @_abc_1.abstractmethod
+    def WhoAmI(
+        self,
+        request: _user_pb2.WhoAmIRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_user_pb2.WhoAmIResponse, _abc.Awaitable[_user_pb2.WhoAmIResponse]]:
+        """WhoAmI tells a program who its token belongs to and what the token may do, as
+        Airtable's `GET /v0/meta/whoami` does.
+        """
 
     @_abc_1.abstractmethod
     def CreateUser(
