@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-
 # Any constant will do; it only has to be the same in every process migrating one database.
 _MIGRATION_LOCK = 0x70796174  # "pyat"
 
