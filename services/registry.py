@@ -3,4 +3,10 @@
 from services import auth, user
 from services.shared.runtime import ServiceSpec
 
-SERVICES: dict[str, ServiceSpec] = {spec.name: spec for spec in (auth.SERVICE, user.SERVICE)}
+SERVICES: dict[str, ServiceSpec] = {
+    spec.name: spec
+    for spec in (
+        auth.SERVICE,
+        user.SERVICE,
+    )
+}

@@ -31,6 +31,11 @@ class Cache(ABC):
     async def delete(self, *keys: str) -> None: ...
 
     @abstractmethod
+    async def incr(self, key: str, ttl_s: float | None = None) -> int:
+        """Add one to a counter and return it. A new counter starts at 1 and expires after
+        `ttl_s`; later increments keep that expiry (a fixed window, not a sliding one)."""
+
+    @abstractmethod
     async def close(self) -> None: ...
 
 
@@ -68,6 +73,16 @@ class MemoryCache(Cache):
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._entries.pop(key, None)
+
+    async def incr(self, key: str, ttl_s: float | None = None) -> int:
+        current = await self.get(key)
+        if current is None:
+            await self.set(key, b"1", ttl_s)
+            return 1
+        count = int(current) + 1
+        _, deadline = self._entries[key]
+        self._entries[key] = (str(count).encode(), deadline)
+        return count
 
     async def close(self) -> None:
         self._entries.clear()
@@ -117,6 +132,15 @@ class RedisCache(Cache):
             return
         with _unavailable_on_error():
             await self._client.delete(*(self.prefix + key for key in keys))
+
+    async def incr(self, key: str, ttl_s: float | None = None) -> int:
+        with _unavailable_on_error():
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.incr(self.prefix + key)
+                if ttl_s is not None:
+                    pipe.pexpire(self.prefix + key, max(1, math.ceil(ttl_s * 1000)), nx=True)
+                results = await pipe.execute()
+        return int(results[0])
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -146,3 +146,12 @@ async def test_open_cache_fails_naming_the_url_when_redis_is_unreachable() -> No
 def test_redacted_url_hides_only_the_password() -> None:
     assert redacted_url("redis://user:pw@host:6379/0") == "redis://user:***@host:6379/0"
     assert redacted_url("nats://127.0.0.1:4222") == "nats://127.0.0.1:4222"
+
+
+async def test_incr_counts_from_one_and_keeps_the_first_expiry(cache: Cache) -> None:
+    assert await cache.incr("hits", ttl_s=0.3) == 1
+    assert await cache.incr("hits", ttl_s=10) == 2
+    assert await cache.incr("hits") == 3
+    await asyncio.sleep(0.4)
+    assert await cache.get("hits") is None
+    assert await cache.incr("hits") == 1
