@@ -1,25 +1,32 @@
-"""auth-service's gRPC surface: Register, Login and VerifyToken."""
+"""auth-service's gRPC surface: accounts, sessions, personal access tokens and verification."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
 import grpc
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 from pyat.events.v1 import events_pb2
+from pyat.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from pyat.user.v1 import user_pb2, user_pb2_grpc
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.auth import accounts
-from services.auth.storage import Credential, RefreshToken, credential_by_email
+from services.auth.lockout import Lockout
+from services.auth.personal_tokens import PersonalTokens, looks_like_personal_token
+from services.auth.sessions import IssuedTokens, Sessions
+from services.auth.storage import Credential, PersonalToken, credential_by_email
 from services.auth.tokens import TokenIssuer, load_signing_key
 from services.shared.clients import translate
 from services.shared.db import utcnow
-from services.shared.errors import AlreadyExists, InvalidArgument, Unauthenticated
-from services.shared.identity import Caller, act_as
+from services.shared.errors import (
+    AlreadyExists,
+    InvalidArgument,
+    PermissionDenied,
+    Unauthenticated,
+)
+from services.shared.identity import Caller, act_as, authenticate, bearer_token
 from services.shared.ids import new_id
 from services.shared.outbox import add_event
 from services.shared.protos import timestamp
@@ -28,6 +35,37 @@ from services.shared.runtime import Runtime
 log = logging.getLogger("pyat.auth")
 
 Context = grpc.aio.ServicerContext[Any, Any]
+_RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+def _token_fields(issued: IssuedTokens) -> dict[str, Any]:
+    return {
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "access_token_expires_at": timestamp(issued.access_expires_at),
+        "refresh_token": issued.refresh_token,
+        "refresh_token_expires_at": timestamp(issued.refresh_expires_at),
+    }
+
+
+def _personal_token_message(row: PersonalToken) -> auth_pb2.PersonalAccessToken:
+    return auth_pb2.PersonalAccessToken(
+        id=row.id,
+        name=row.name,
+        scopes=row.scopes.split(),
+        base_ids=row.base_ids.split(),
+        created_at=timestamp(row.created_at),
+        expires_at=timestamp(row.expires_at) if row.expires_at else None,
+        last_used_at=timestamp(row.last_used_at) if row.last_used_at else None,
+    )
+
+
+async def _session_caller(context: Context, runtime: Runtime) -> Caller:
+    """The caller, who must be signed in with a session: tokens can't manage tokens."""
+    caller = await authenticate(context, runtime.clients)
+    if caller.scopes:
+        raise PermissionDenied("personal access tokens cannot manage the account; sign in")
+    return caller
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
@@ -37,7 +75,11 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self.tokens = TokenIssuer(
             load_signing_key(settings), settings.access_token_ttl_s, settings.refresh_token_ttl_s
         )
+        self.sessions = Sessions(runtime.db, runtime.cache, self.tokens)
+        self.personal_tokens = PersonalTokens(runtime.db, runtime.cache)
+        self.lockout = Lockout(runtime.cache)
         self.users = user_pb2_grpc.UserServiceStub(runtime.clients.channel("user"))
+        self.tenants = tenant_pb2_grpc.TenantServiceStub(runtime.clients.channel("tenant"))
 
     async def Register(
         self, request: auth_pb2.RegisterRequest, context: Context
@@ -45,43 +87,46 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         email = accounts.normalize_email(request.email)
         name = accounts.normalize_name(request.name, email)
         accounts.check_password_policy(request.password, email)
+        taken = AlreadyExists("an account with this email already exists", reason="EMAIL_TAKEN")
+        async with self.runtime.db.read() as session:
+            if await credential_by_email(session, email) is not None:
+                raise taken  # before an invitation is spent on it
         password_hash = await accounts.hash_password(request.password)
 
+        user_id = new_id("usr")
+        joining = bool(request.invitation_token)
+        tenant_id = (
+            await self._claim_invitation(request.invitation_token, email, user_id)
+            if joining
+            else new_id("ten")
+        )
         now = utcnow()
         credential = Credential(
-            user_id=new_id("usr"),
-            tenant_id=new_id("ten"),
+            user_id=user_id,
+            tenant_id=tenant_id,
             email=email,
             password_hash=password_hash,
             created_at=now,
             updated_at=now,
         )
-        taken = AlreadyExists("an account with this email already exists", reason="EMAIL_TAKEN")
         try:
             async with self.runtime.db.transaction() as session:
-                if await credential_by_email(session, email) is not None:
-                    raise taken
                 session.add(credential)
                 await session.flush()
-                tokens = await self._sign_in(session, credential, now)
-                add_event(
-                    session,
-                    events_pb2.UserRegistered(
-                        user_id=credential.user_id,
-                        tenant_id=credential.tenant_id,
-                        email=email,
-                        name=name,
-                    ),
-                    tenant_id=credential.tenant_id,
-                    source="auth",
+                issued = self.sessions.issue(session, credential, now)
+                registered = events_pb2.UserRegistered(
+                    user_id=user_id, tenant_id=tenant_id, email=email, name=name
                 )
+                add_event(session, registered, tenant_id=tenant_id, source="auth")
         except IntegrityError:
             raise taken from None  # a concurrent registration won the race for this email
         self.runtime.outbox.notify()
 
-        act_as(Caller(user_id=credential.user_id, tenant_id=credential.tenant_id))
+        act_as(Caller(user_id=user_id, tenant_id=tenant_id))
+        if not joining:
+            await self._create_tenant(tenant_id, name, user_id)
         user = await self._create_profile(credential, name)
-        return auth_pb2.RegisterResponse(user=user, **tokens)
+        return auth_pb2.RegisterResponse(user=user, **_token_fields(issued))
 
     async def Login(
         self, request: auth_pb2.LoginRequest, context: Context
@@ -91,14 +136,17 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         }
         if missing:
             raise InvalidArgument("email and password are required", fields=missing)
-        email = request.email.strip().lower()
+        email = request.email.strip().lower()[:254]
+        await self.lockout.check(email)
         async with self.runtime.db.read() as session:
             credential = await credential_by_email(session, email)
         # Verify against a dummy hash for unknown emails, so timing doesn't reveal accounts.
         stored_hash = credential.password_hash if credential else accounts.dummy_hash()
         password_ok = await accounts.verify_password(stored_hash, request.password)
         if credential is None or not password_ok:
+            await self.lockout.failed(email)
             raise Unauthenticated("invalid email or password", reason="INVALID_CREDENTIALS")
+        await self.lockout.succeeded(email)
 
         now = utcnow()
         async with self.runtime.db.transaction() as session:
@@ -106,59 +154,141 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
                 credential.password_hash = await accounts.hash_password(request.password)
                 credential.updated_at = now
                 await session.merge(credential)
-            tokens = await self._sign_in(session, credential, now)
+            issued = self.sessions.issue(session, credential, now)
+            signed_in = events_pb2.UserSignedIn(
+                user_id=credential.user_id, tenant_id=credential.tenant_id, method="password"
+            )
+            add_event(session, signed_in, tenant_id=credential.tenant_id, source="auth")
+        self.runtime.outbox.notify()
+        user = await self._profile_of(credential)
+        return auth_pb2.LoginResponse(user=user, **_token_fields(issued))
 
-        act_as(Caller(user_id=credential.user_id, tenant_id=credential.tenant_id))
-        try:
-            profile = await self.users.GetMe(user_pb2.GetMeRequest())
-        except grpc.aio.AioRpcError as err:
-            raise translate("user-service", err) from None
-        return auth_pb2.LoginResponse(user=profile.user, **tokens)
+    async def Refresh(
+        self, request: auth_pb2.RefreshRequest, context: Context
+    ) -> auth_pb2.RefreshResponse:
+        if not request.refresh_token:
+            raise InvalidArgument(
+                "refresh_token is required", fields={"refresh_token": "is required"}
+            )
+        credential, issued = await self.sessions.rotate(request.refresh_token, utcnow())
+        user = await self._profile_of(credential)
+        return auth_pb2.RefreshResponse(user=user, **_token_fields(issued))
+
+    async def Logout(
+        self, request: auth_pb2.LogoutRequest, context: Context
+    ) -> auth_pb2.LogoutResponse:
+        token = bearer_token(context)
+        if looks_like_personal_token(token):
+            raise InvalidArgument(
+                "personal access tokens are revoked with DELETE /v1/auth/tokens/{id}"
+            )
+        claims = self.tokens.verify(token)
+        await self.sessions.end(
+            [claims.session_id], utcnow(), user_id=claims.user_id, tenant_id=claims.tenant_id
+        )
+        self.runtime.outbox.notify()
+        return auth_pb2.LogoutResponse()
+
+    async def RevokeAllSessions(
+        self, request: auth_pb2.RevokeAllSessionsRequest, context: Context
+    ) -> auth_pb2.RevokeAllSessionsResponse:
+        caller = await _session_caller(context, self.runtime)
+        now = utcnow()
+        session_ids = await self.sessions.live_sessions(caller.user_id, now)
+        await self.sessions.end(
+            session_ids, now, user_id=caller.user_id, tenant_id=caller.tenant_id
+        )
+        self.runtime.outbox.notify()
+        return auth_pb2.RevokeAllSessionsResponse(revoked=len(session_ids))
 
     async def VerifyToken(
         self, request: auth_pb2.VerifyTokenRequest, context: Context
     ) -> auth_pb2.VerifyTokenResponse:
         if not request.token:
             raise Unauthenticated("token is missing", reason="TOKEN_MISSING")
+        now = utcnow()
+        if looks_like_personal_token(request.token):
+            personal = await self.personal_tokens.verify(request.token, now)
+            return auth_pb2.VerifyTokenResponse(
+                user_id=personal.user_id,
+                tenant_id=personal.tenant_id,
+                scopes=personal.scopes,
+                base_ids=personal.base_ids,
+                kind=auth_pb2.TOKEN_KIND_PERSONAL,
+                session_id=personal.token_id,
+                expires_at=(
+                    timestamp(personal.expires_at_datetime) if personal.expires_at else None
+                ),
+            )
         claims = self.tokens.verify(request.token)
+        if not await self.sessions.is_live(claims.session_id, now):
+            raise Unauthenticated("the session has ended; sign in again", reason="SESSION_ENDED")
         return auth_pb2.VerifyTokenResponse(
             user_id=claims.user_id,
             tenant_id=claims.tenant_id,
             email=claims.email,
-            scopes=claims.scopes,
             expires_at=timestamp(claims.expires_at),
+            kind=auth_pb2.TOKEN_KIND_ACCESS,
+            session_id=claims.session_id,
         )
 
-    async def _sign_in(
-        self, session: AsyncSession, credential: Credential, now: dt.datetime
-    ) -> dict[str, Any]:
-        """A new access token and a new refresh token family, as response fields."""
-        access, access_expires = self.tokens.access_token(
-            user_id=credential.user_id,
-            tenant_id=credential.tenant_id,
-            email=credential.email,
-            now=now,
+    async def CreatePersonalAccessToken(
+        self, request: auth_pb2.CreatePersonalAccessTokenRequest, context: Context
+    ) -> auth_pb2.CreatePersonalAccessTokenResponse:
+        caller = await _session_caller(context, self.runtime)
+        token, row = await self.personal_tokens.create(
+            user_id=caller.user_id,
+            tenant_id=caller.tenant_id,
+            name=request.name,
+            scopes=list(request.scopes),
+            base_ids=list(request.base_ids),
+            expires_in_days=request.expires_in_days,
+            now=utcnow(),
         )
-        refresh, refresh_hash, refresh_expires = self.tokens.refresh_token(now)
-        token_id = new_id("rtk")
-        session.add(
-            RefreshToken(
-                id=token_id,
-                user_id=credential.user_id,
-                tenant_id=credential.tenant_id,
-                token_hash=refresh_hash,
-                family_id=token_id,
-                created_at=now,
-                expires_at=refresh_expires,
+        return auth_pb2.CreatePersonalAccessTokenResponse(
+            token=token, personal_access_token=_personal_token_message(row)
+        )
+
+    async def ListPersonalAccessTokens(
+        self, request: auth_pb2.ListPersonalAccessTokensRequest, context: Context
+    ) -> auth_pb2.ListPersonalAccessTokensResponse:
+        caller = await _session_caller(context, self.runtime)
+        rows = await self.personal_tokens.of_user(caller.user_id, caller.tenant_id)
+        return auth_pb2.ListPersonalAccessTokensResponse(
+            personal_access_tokens=[_personal_token_message(row) for row in rows]
+        )
+
+    async def RevokePersonalAccessToken(
+        self, request: auth_pb2.RevokePersonalAccessTokenRequest, context: Context
+    ) -> auth_pb2.RevokePersonalAccessTokenResponse:
+        caller = await _session_caller(context, self.runtime)
+        await self.personal_tokens.revoke(
+            request.token_id, caller.user_id, caller.tenant_id, utcnow()
+        )
+        self.runtime.outbox.notify()
+        return auth_pb2.RevokePersonalAccessTokenResponse()
+
+    async def _claim_invitation(self, token: str, email: str, user_id: str) -> str:
+        """Spend an invitation to join its tenant; the tenant id it was for."""
+        try:
+            claimed = await self.tenants.ClaimInvitation(
+                tenant_pb2.ClaimInvitationRequest(token=token, email=email, user_id=user_id)
             )
+        except grpc.aio.AioRpcError as err:
+            raise translate("tenant-service", err) from None
+        return claimed.tenant_id
+
+    async def _create_tenant(self, tenant_id: str, name: str, owner_id: str) -> None:
+        """Create the new user's tenant now; if tenant-service is down, UserRegistered does."""
+        request = tenant_pb2.CreateTenantRequest(
+            tenant_id=tenant_id, name=f"{name}'s team", owner_user_id=owner_id
         )
-        return {
-            "access_token": access,
-            "token_type": "Bearer",
-            "access_token_expires_at": timestamp(access_expires),
-            "refresh_token": refresh,
-            "refresh_token_expires_at": timestamp(refresh_expires),
-        }
+        try:
+            await self.tenants.CreateTenant(request)
+        except grpc.aio.AioRpcError as err:
+            if err.code() not in _RETRYABLE:
+                raise translate("tenant-service", err) from None
+            log.warning("tenant-service unavailable; the tenant follows by event", exc_info=True)
 
     async def _create_profile(self, credential: Credential, name: str) -> user_pb2.User:
         """Create the profile now, so the caller can read it at once. If user-service is down,
@@ -172,7 +302,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         try:
             return (await self.users.CreateUser(request)).user
         except grpc.aio.AioRpcError as err:
-            if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            if err.code() not in _RETRYABLE:
                 raise translate("user-service", err) from None
             log.warning("user-service unavailable; the profile follows by event", exc_info=True)
             return user_pb2.User(
@@ -183,3 +313,10 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
                 created_at=timestamp(credential.created_at),
                 updated_at=timestamp(credential.updated_at),
             )
+
+    async def _profile_of(self, credential: Credential) -> user_pb2.User:
+        act_as(Caller(user_id=credential.user_id, tenant_id=credential.tenant_id))
+        try:
+            return (await self.users.GetMe(user_pb2.GetMeRequest())).user
+        except grpc.aio.AioRpcError as err:
+            raise translate("user-service", err) from None

@@ -17,7 +17,7 @@ from services.shared.ids import new_id
 
 ISSUER = "pyat"
 ALGORITHM = "HS256"
-_REQUIRED_CLAIMS = ["exp", "iat", "sub", "tid", "iss"]
+_REQUIRED_CLAIMS = ["exp", "iat", "sub", "tid", "iss", "sid"]
 
 
 def load_signing_key(settings: Settings) -> bytes:
@@ -40,7 +40,7 @@ class AccessClaims:
     user_id: str
     tenant_id: str
     email: str
-    scopes: tuple[str, ...]
+    session_id: str
     expires_at: dt.datetime
 
 
@@ -51,13 +51,14 @@ class TokenIssuer:
         self.refresh_ttl = dt.timedelta(seconds=refresh_ttl_s)
 
     def access_token(
-        self, *, user_id: str, tenant_id: str, email: str, now: dt.datetime
+        self, *, user_id: str, tenant_id: str, email: str, session_id: str, now: dt.datetime
     ) -> tuple[str, dt.datetime]:
         expires_at = now + self.access_ttl
         claims = {
             "iss": ISSUER,
             "sub": user_id,
             "tid": tenant_id,
+            "sid": session_id,
             "email": email,
             "iat": int(now.timestamp()),
             "exp": int(expires_at.timestamp()),
@@ -83,16 +84,16 @@ class TokenIssuer:
             user_id=str(claims["sub"]),
             tenant_id=str(claims["tid"]),
             email=str(claims.get("email", "")),
-            scopes=tuple(claims.get("scopes", ())),
+            session_id=str(claims["sid"]),
             expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
         )
 
     def refresh_token(self, now: dt.datetime) -> tuple[str, str, dt.datetime]:
         """A new refresh token, the hash to store for it, and when it expires."""
         token = "rt_" + secrets.token_urlsafe(32)
-        return token, hash_refresh_token(token), now + self.refresh_ttl
+        return token, hash_secret(token), now + self.refresh_ttl
 
 
-def hash_refresh_token(token: str) -> str:
-    # The token has 256 random bits, so a fast hash is enough to make a stolen table useless.
-    return hashlib.sha256(token.encode()).hexdigest()
+def hash_secret(secret: str) -> str:
+    # Our secrets have 256 random bits, so a fast hash is enough to make a stolen table useless.
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -52,7 +52,12 @@ def act_as(caller: Caller) -> None:
     _caller.set(caller)
 
 
-def _bearer(value: str) -> str:
+def bearer_token(context: grpc.aio.ServicerContext[Any, Any]) -> str:
+    """The token of the call's `authorization: Bearer <token>` metadata, or UNAUTHENTICATED."""
+    metadata = dict(context.invocation_metadata() or ())
+    value = metadata.get("authorization")
+    if not isinstance(value, str) or not value:
+        raise Unauthenticated("missing credentials: send 'Authorization: Bearer <token>'")
     scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
@@ -67,9 +72,6 @@ async def authenticate(context: grpc.aio.ServicerContext[Any, Any], clients: Cli
         scopes = str(metadata.get(SCOPES_HEADER, "")).split()
         caller = Caller(user_id=user_id, tenant_id=tenant_id, scopes=tuple(scopes))
     else:
-        authorization = metadata.get("authorization")
-        if not isinstance(authorization, str) or not authorization:
-            raise Unauthenticated("missing credentials: send 'Authorization: Bearer <token>'")
-        caller = await clients.verify_token(_bearer(authorization))
+        caller = await clients.verify_token(bearer_token(context))
     act_as(caller)
     return caller

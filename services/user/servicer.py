@@ -1,17 +1,23 @@
-"""user-service's gRPC surface: GetMe, GetUser and the internal CreateUser."""
+"""user-service's gRPC surface: profiles of the caller's tenant, and the internal CreateUser."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import grpc
+from google.protobuf import json_format, struct_pb2
+from pyat.events.v1 import events_pb2
 from pyat.user.v1 import user_pb2, user_pb2_grpc
 
+from services.shared.db import utcnow
 from services.shared.errors import InvalidArgument, NotFound, PermissionDenied
 from services.shared.identity import authenticate
 from services.shared.ids import looks_like
+from services.shared.outbox import add_event
 from services.shared.protos import timestamp
 from services.shared.runtime import Runtime
+from services.user import profiles
 from services.user.profiles import create_profile
 from services.user.storage import Profile, profile_in_tenant
 
@@ -19,6 +25,8 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 
 def to_message(profile: Profile) -> user_pb2.User:
+    preferences = struct_pb2.Struct()
+    preferences.update(json.loads(profile.preferences or "{}"))
     return user_pb2.User(
         id=profile.id,
         tenant_id=profile.tenant_id,
@@ -26,6 +34,7 @@ def to_message(profile: Profile) -> user_pb2.User:
         name=profile.name,
         created_at=timestamp(profile.created_at),
         updated_at=timestamp(profile.updated_at),
+        preferences=preferences,
     )
 
 
@@ -46,6 +55,69 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         if not request.user_id:
             raise InvalidArgument("user_id is required", fields={"user_id": "is required"})
         return user_pb2.GetUserResponse(user=await self._get(caller.tenant_id, request.user_id))
+
+    async def UpdateMe(
+        self, request: user_pb2.UpdateMeRequest, context: Context
+    ) -> user_pb2.UpdateMeResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        name = profiles.clean_name(request.name) if request.HasField("name") else None
+        changes = (
+            json_format.MessageToDict(request.preferences)
+            if request.HasField("preferences")
+            else {}
+        )
+        async with self.runtime.db.transaction() as session:
+            profile = await profile_in_tenant(session, caller.tenant_id, caller.user_id)
+            if profile is None:
+                raise NotFound("user not found", reason="USER_NOT_FOUND")
+            changed = []
+            if name is not None and name != profile.name:
+                profile.name = name
+                changed.append("name")
+            if changes:
+                profile.preferences = profiles.merged_preferences(profile.preferences, changes)
+                changed.append("preferences")
+            if changed:
+                profile.updated_at = utcnow()
+                add_event(
+                    session,
+                    events_pb2.UserUpdated(
+                        user_id=profile.id, tenant_id=profile.tenant_id, changed_fields=changed
+                    ),
+                    tenant_id=profile.tenant_id,
+                    source="user",
+                )
+        self.runtime.outbox.notify()
+        return user_pb2.UpdateMeResponse(user=to_message(profile))
+
+    async def ListUsers(
+        self, request: user_pb2.ListUsersRequest, context: Context
+    ) -> user_pb2.ListUsersResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        size = profiles.page_size(request.page_size, default=50)
+        after = profiles.decode_page_token(request.page_token) if request.page_token else None
+        rows, more = await profiles.list_page(
+            self.runtime.db, caller.tenant_id, size, after, request.email
+        )
+        return user_pb2.ListUsersResponse(
+            users=[to_message(row) for row in rows],
+            next_page_token=profiles.encode_page_token(rows[-1]) if more else "",
+        )
+
+    async def SearchUsers(
+        self, request: user_pb2.SearchUsersRequest, context: Context
+    ) -> user_pb2.SearchUsersResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        limit = profiles.page_size(request.limit, default=20)
+        rows = await profiles.search(self.runtime.db, caller.tenant_id, request.query, limit)
+        return user_pb2.SearchUsersResponse(users=[to_message(row) for row in rows])
+
+    async def WhoAmI(
+        self, request: user_pb2.WhoAmIRequest, context: Context
+    ) -> user_pb2.WhoAmIResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        user = await self._get(caller.tenant_id, caller.user_id)
+        return user_pb2.WhoAmIResponse(id=user.id, email=user.email, scopes=caller.scopes)
 
     async def CreateUser(
         self, request: user_pb2.CreateUserRequest, context: Context

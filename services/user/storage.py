@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, select
+from sqlalchemy import Index, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -17,11 +17,17 @@ class UserBase(DeclarativeBase):
 
 class Profile(UserBase):
     __tablename__ = "user_profiles"
+    __table_args__ = (
+        Index("ix_user_profiles_tenant_name", "tenant_id", "name", "id"),
+        Index("ix_user_profiles_tenant_email", "tenant_id", "email"),
+    )
 
     id: Mapped[str] = mapped_column(String(17), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(17), index=True)
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
+    # A JSON object of the user's own settings.
+    preferences: Mapped[str] = mapped_column(Text, server_default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

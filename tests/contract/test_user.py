@@ -109,3 +109,136 @@ async def test_create_user_only_on_the_new_users_own_behalf(
             metadata=bearer(mallory.access_token),
         )
     assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_update_me_changes_name_and_merges_preferences(
+    auth: auth_pb2_grpc.AuthServiceStub, users: user_pb2_grpc.UserServiceStub
+) -> None:
+    alice = await register(auth)
+    token = bearer(alice.access_token)
+    first = user_pb2.UpdateMeRequest(name="  Alice   Liddell ")
+    first.preferences.update({"theme": "dark", "locale": "en-GB"})
+    updated = (await users.UpdateMe(first, metadata=token)).user
+    assert updated.name == "Alice Liddell"
+    assert dict(updated.preferences) == {"theme": "dark", "locale": "en-GB"}
+
+    second = user_pb2.UpdateMeRequest()
+    second.preferences.update({"theme": None, "density": "compact"})
+    updated = (await users.UpdateMe(second, metadata=token)).user
+    assert updated.name == "Alice Liddell"  # absent name is kept
+    assert dict(updated.preferences) == {"locale": "en-GB", "density": "compact"}
+    assert (await users.GetMe(user_pb2.GetMeRequest(), metadata=token)).user == updated
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+async def test_update_me_rejects_bad_names(
+    auth: auth_pb2_grpc.AuthServiceStub, users: user_pb2_grpc.UserServiceStub, name: str
+) -> None:
+    alice = await register(auth)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await users.UpdateMe(
+            user_pb2.UpdateMeRequest(name=name), metadata=bearer(alice.access_token)
+        )
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    me = await users.GetMe(user_pb2.GetMeRequest(), metadata=bearer(alice.access_token))
+    assert me.user.name == alice.user.name  # nothing stored was lost
+
+
+async def test_update_me_refuses_huge_preferences(
+    auth: auth_pb2_grpc.AuthServiceStub, users: user_pb2_grpc.UserServiceStub
+) -> None:
+    alice = await register(auth)
+    request = user_pb2.UpdateMeRequest()
+    request.preferences.update({"blob": "x" * 20_000})
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await users.UpdateMe(request, metadata=bearer(alice.access_token))
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def _tenant_of_three(
+    auth: auth_pb2_grpc.AuthServiceStub, users: user_pb2_grpc.UserServiceStub
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A tenant with three users (created as internal calls would), and its owner's identity."""
+    owner = await register(auth, name="Zed Owner")
+    as_owner = ((TENANT_HEADER, owner.user.tenant_id), (USER_HEADER, owner.user.id))
+    from services.shared.ids import new_id
+
+    for name in ("Ann Apple", "Bob Banana"):
+        user_id = new_id("usr")
+        await users.CreateUser(
+            user_pb2.CreateUserRequest(
+                user_id=user_id,
+                tenant_id=owner.user.tenant_id,
+                email=f"{name.split()[0].lower()}-{user_id[-6:]}@example.com",
+                name=name,
+            ),
+            metadata=((TENANT_HEADER, owner.user.tenant_id), (USER_HEADER, user_id)),
+        )
+    return owner.user.tenant_id, as_owner
+
+
+async def test_list_users_pages_through_the_tenant_by_name(
+    auth: auth_pb2_grpc.AuthServiceStub, users: user_pb2_grpc.UserServiceStub
+) -> None:
+    _, as_owner = await _tenant_of_three(auth, users)
+    await register(auth)  # someone in another tenant, never listed
+    names, token = [], ""
+    while True:
+        page = await users.ListUsers(
+            user_pb2.ListUsersRequest(page_size=2, page_token=token), metadata=as_owner
+        )
+        names += [u.name for u in page.users]
+        token = page.next_page_token
+        if not token:
+            break
+    assert names == ["Ann Apple", "Bob Banana", "Zed Owner"]
+
+
+async def test_list_users_filters_by_exact_email(
+    auth: auth_pb2_grpc.AuthServiceStub, users: user_pb2_grpc.UserServiceStub
+) -> None:
+    alice = await register(auth)
+    found = await users.ListUsers(
+        user_pb2.ListUsersRequest(email=alice.user.email.upper()),
+        metadata=bearer(alice.access_token),
+    )
+    assert [u.id for u in found.users] == [alice.user.id]
+
+
+@pytest.mark.parametrize("request_fields", [{"page_token": "!!not-a-token"}, {"page_size": -1}])
+async def test_list_users_rejects_bad_paging(
+    auth: auth_pb2_grpc.AuthServiceStub,
+    users: user_pb2_grpc.UserServiceStub,
+    request_fields: dict[str, object],
+) -> None:
+    alice = await register(auth)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await users.ListUsers(
+            user_pb2.ListUsersRequest(**request_fields),  # type: ignore[arg-type]
+            metadata=bearer(alice.access_token),
+        )
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_search_users_matches_name_or_email_within_the_tenant(
+    auth: auth_pb2_grpc.AuthServiceStub, users: user_pb2_grpc.UserServiceStub
+) -> None:
+    _, as_owner = await _tenant_of_three(auth, users)
+    outsider = await register(auth, name="Ann Outsider")
+
+    async def search(query: str) -> list[str]:
+        found = await users.SearchUsers(user_pb2.SearchUsersRequest(query=query), metadata=as_owner)
+        return [u.name for u in found.users]
+
+    assert await search("ann") == ["Ann Apple"]
+    assert await search("BOB-") == ["Bob Banana"]  # matched on the email
+    assert await search("%") == []  # wildcards are literal
+    assert outsider.user.name not in await search("outsider")
+
+
+async def test_whoami_reports_the_token_owner(
+    auth: auth_pb2_grpc.AuthServiceStub, users: user_pb2_grpc.UserServiceStub
+) -> None:
+    alice = await register(auth)
+    me = await users.WhoAmI(user_pb2.WhoAmIRequest(), metadata=bearer(alice.access_token))
+    assert (me.id, me.email, list(me.scopes)) == (alice.user.id, alice.user.email, [])

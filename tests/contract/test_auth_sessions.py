@@ -1,0 +1,295 @@
+"""auth-service sessions and personal access tokens over real gRPC: rotation, reuse, logout,
+revocation, lockout, scopes; and the ways each can be abused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+import pytest
+from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
+from sqlalchemy import update
+
+from services.auth.storage import PersonalToken
+from services.shared.server import Host
+from tests.contract.test_auth import PASSWORD, new_email, register
+
+Metadata = tuple[tuple[str, str], ...]
+WRONG = "wrong-pass-1"
+
+
+@pytest.fixture
+def auth(channel: grpc.aio.Channel) -> auth_pb2_grpc.AuthServiceStub:
+    return auth_pb2_grpc.AuthServiceStub(channel)
+
+
+def bearer(token: str) -> Metadata:
+    return (("authorization", f"Bearer {token}"),)
+
+
+async def assert_refused(
+    call: object, code: grpc.StatusCode = grpc.StatusCode.UNAUTHENTICATED
+) -> str:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call  # type: ignore[misc]
+    assert caught.value.code() is code, caught.value.details()
+    return caught.value.details() or ""
+
+
+async def verify(auth: auth_pb2_grpc.AuthServiceStub, token: str) -> auth_pb2.VerifyTokenResponse:
+    answer: auth_pb2.VerifyTokenResponse = await auth.VerifyToken(
+        auth_pb2.VerifyTokenRequest(token=token)
+    )
+    return answer
+
+
+async def test_refresh_rotates_the_tokens_in_the_same_session(
+    auth: auth_pb2_grpc.AuthServiceStub,
+) -> None:
+    registered = await register(auth)
+    refreshed = await auth.Refresh(auth_pb2.RefreshRequest(refresh_token=registered.refresh_token))
+    assert refreshed.user == registered.user
+    assert refreshed.refresh_token != registered.refresh_token
+    old, new = (
+        await verify(auth, registered.access_token),
+        await verify(auth, refreshed.access_token),
+    )
+    assert old.session_id == new.session_id
+    assert new.kind == auth_pb2.TOKEN_KIND_ACCESS
+
+
+async def test_reusing_a_refresh_token_ends_the_whole_session(
+    auth: auth_pb2_grpc.AuthServiceStub,
+) -> None:
+    registered = await register(auth)
+    stolen = registered.refresh_token
+    legit = await auth.Refresh(auth_pb2.RefreshRequest(refresh_token=stolen))
+    details = await assert_refused(auth.Refresh(auth_pb2.RefreshRequest(refresh_token=stolen)))
+    assert "already used" in details
+    # Everything issued in that session is now dead, the legitimate newer tokens included.
+    await assert_refused(auth.Refresh(auth_pb2.RefreshRequest(refresh_token=legit.refresh_token)))
+    await assert_refused(verify(auth, legit.access_token))
+    await assert_refused(verify(auth, registered.access_token))
+    # Signing in again starts a fresh session that works.
+    login = await auth.Login(auth_pb2.LoginRequest(email=registered.user.email, password=PASSWORD))
+    assert (await verify(auth, login.access_token)).user_id == registered.user.id
+
+
+@pytest.mark.parametrize("token", ["", "rt_nonsense", "x" * 5000])
+async def test_refresh_refuses_unknown_tokens(
+    auth: auth_pb2_grpc.AuthServiceStub, token: str
+) -> None:
+    expected = grpc.StatusCode.INVALID_ARGUMENT if not token else grpc.StatusCode.UNAUTHENTICATED
+    await assert_refused(auth.Refresh(auth_pb2.RefreshRequest(refresh_token=token)), expected)
+
+
+async def test_logout_ends_only_the_current_session(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+    registered = await register(auth)
+    other = await auth.Login(auth_pb2.LoginRequest(email=registered.user.email, password=PASSWORD))
+    await auth.Logout(auth_pb2.LogoutRequest(), metadata=bearer(registered.access_token))
+    await assert_refused(verify(auth, registered.access_token))
+    await assert_refused(
+        auth.Refresh(auth_pb2.RefreshRequest(refresh_token=registered.refresh_token))
+    )
+    assert (await verify(auth, other.access_token)).user_id == registered.user.id
+
+
+async def test_logout_needs_a_valid_session_token(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+    await assert_refused(auth.Logout(auth_pb2.LogoutRequest()))
+    await assert_refused(auth.Logout(auth_pb2.LogoutRequest(), metadata=bearer("nonsense")))
+
+
+async def test_revoke_all_sessions_ends_every_session(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+    registered = await register(auth)
+    email = registered.user.email
+    logins = [await auth.Login(auth_pb2.LoginRequest(email=email, password=PASSWORD)) for _ in "ab"]
+    answer = await auth.RevokeAllSessions(
+        auth_pb2.RevokeAllSessionsRequest(), metadata=bearer(logins[0].access_token)
+    )
+    assert answer.revoked == 3
+    for session in (registered, *logins):
+        await assert_refused(verify(auth, session.access_token))
+        await assert_refused(
+            auth.Refresh(auth_pb2.RefreshRequest(refresh_token=session.refresh_token))
+        )
+
+
+async def test_five_failed_logins_lock_the_email_for_everyone(
+    auth: auth_pb2_grpc.AuthServiceStub,
+) -> None:
+    registered = await register(auth)
+    email = registered.user.email
+    for _ in range(5):
+        await assert_refused(auth.Login(auth_pb2.LoginRequest(email=email, password=WRONG)))
+    # Now even the right password is refused, with a status that says why.
+    details = await assert_refused(
+        auth.Login(auth_pb2.LoginRequest(email=email, password=PASSWORD)),
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+    )
+    assert "15 minutes" in details
+    # Sessions that already exist are not affected.
+    assert (await verify(auth, registered.access_token)).user_id == registered.user.id
+
+
+async def test_unknown_emails_lock_out_the_same_way(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+    email = new_email()
+    for _ in range(5):
+        await assert_refused(auth.Login(auth_pb2.LoginRequest(email=email, password=WRONG)))
+    await assert_refused(
+        auth.Login(auth_pb2.LoginRequest(email=email, password=WRONG)),
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+    )
+
+
+async def test_a_successful_login_resets_the_failure_count(
+    auth: auth_pb2_grpc.AuthServiceStub,
+) -> None:
+    email = (await register(auth)).user.email
+    for _round in range(2):
+        for _ in range(4):
+            await assert_refused(auth.Login(auth_pb2.LoginRequest(email=email, password=WRONG)))
+        await auth.Login(auth_pb2.LoginRequest(email=email, password=PASSWORD))
+
+
+async def create_pat(
+    auth: auth_pb2_grpc.AuthServiceStub, session_token: str, **fields: object
+) -> auth_pb2.CreatePersonalAccessTokenResponse:
+    request = auth_pb2.CreatePersonalAccessTokenRequest(
+        **{"name": "ci", "scopes": ["data.records:read"], **fields}  # type: ignore[arg-type]
+    )
+    created: auth_pb2.CreatePersonalAccessTokenResponse = await auth.CreatePersonalAccessToken(
+        request, metadata=bearer(session_token)
+    )
+    return created
+
+
+async def test_personal_access_token_lifecycle(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+    owner = await register(auth)
+    base = "app" + "B" * 14
+    created = await create_pat(
+        auth,
+        owner.access_token,
+        name="  Sync  job ",
+        scopes=["data.records:write", "data.records:read"],
+        base_ids=[base],
+        expires_in_days=30,
+    )
+    token, described = created.token, created.personal_access_token
+    token_id, _, secret = token.partition(".")
+    assert token_id == described.id and token_id.startswith("pat") and len(secret) == 64
+    assert described.name == "Sync job"
+    assert list(described.scopes) == ["data.records:read", "data.records:write"]
+    assert list(described.base_ids) == [base]
+
+    claims = await verify(auth, token)
+    assert claims.kind == auth_pb2.TOKEN_KIND_PERSONAL
+    assert (claims.user_id, claims.tenant_id) == (owner.user.id, owner.user.tenant_id)
+    assert list(claims.scopes) == ["data.records:read", "data.records:write"]
+    assert list(claims.base_ids) == [base]
+
+    listed = await auth.ListPersonalAccessTokens(
+        auth_pb2.ListPersonalAccessTokensRequest(), metadata=bearer(owner.access_token)
+    )
+    assert [t.id for t in listed.personal_access_tokens] == [token_id]
+    assert secret not in str(listed)
+    assert listed.personal_access_tokens[0].HasField("last_used_at")
+
+    await auth.RevokePersonalAccessToken(
+        auth_pb2.RevokePersonalAccessTokenRequest(token_id=token_id),
+        metadata=bearer(owner.access_token),
+    )
+    await assert_refused(verify(auth, token))
+    listed = await auth.ListPersonalAccessTokens(
+        auth_pb2.ListPersonalAccessTokensRequest(), metadata=bearer(owner.access_token)
+    )
+    assert list(listed.personal_access_tokens) == []
+
+
+async def test_forged_personal_access_tokens_are_refused(
+    auth: auth_pb2_grpc.AuthServiceStub,
+) -> None:
+    owner = await register(auth)
+    token = (await create_pat(auth, owner.access_token)).token
+    token_id, _, secret = token.partition(".")
+    flipped = ("0" if secret[0] != "0" else "1") + secret[1:]
+    for forged in (f"{token_id}.{flipped}", f"{token_id}.", f"pat{'A' * 14}.{secret}", token_id):
+        await assert_refused(verify(auth, forged))
+
+
+async def test_an_expired_personal_access_token_is_refused(
+    auth: auth_pb2_grpc.AuthServiceStub, fabric: Host
+) -> None:
+    owner = await register(auth)
+    created = await create_pat(auth, owner.access_token, expires_in_days=1)
+    assert fabric.runtime is not None
+    async with fabric.runtime.db.transaction() as session:
+        await session.execute(
+            update(PersonalToken)
+            .where(PersonalToken.id == created.personal_access_token.id)
+            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
+    # The verified token may be cached for up to a minute, expiry included: clear it.
+    await fabric.runtime.cache.delete(f"auth:pat:{created.personal_access_token.id}")
+    details = await assert_refused(verify(auth, created.token))
+    assert "expired" in details
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad_field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"scopes": []}, "scopes"),
+        ({"scopes": ["data.records:read", "admin:everything"]}, "scopes"),
+        ({"base_ids": ["not-a-base"]}, "base_ids"),
+        ({"expires_in_days": 366}, "expires_in_days"),
+        ({"expires_in_days": -1}, "expires_in_days"),
+    ],
+)
+async def test_personal_access_token_requests_are_validated(
+    auth: auth_pb2_grpc.AuthServiceStub, fields: dict[str, object], bad_field: str
+) -> None:
+    from tests.contract.test_auth import field_violations
+
+    owner = await register(auth)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await create_pat(auth, owner.access_token, **fields)
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_field in field_violations(caught.value)
+
+
+async def test_personal_access_tokens_cannot_manage_tokens(
+    auth: auth_pb2_grpc.AuthServiceStub,
+) -> None:
+    owner = await register(auth)
+    token = (await create_pat(auth, owner.access_token)).token
+    await assert_refused(create_pat(auth, token), grpc.StatusCode.PERMISSION_DENIED)
+    await assert_refused(
+        auth.ListPersonalAccessTokens(
+            auth_pb2.ListPersonalAccessTokensRequest(), metadata=bearer(token)
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+    )
+    await assert_refused(
+        auth.Logout(auth_pb2.LogoutRequest(), metadata=bearer(token)),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
+
+
+async def test_nobody_else_can_see_or_revoke_my_tokens(
+    auth: auth_pb2_grpc.AuthServiceStub,
+) -> None:
+    alice, mallory = await register(auth), await register(auth)
+    token = await create_pat(auth, alice.access_token)
+    listed = await auth.ListPersonalAccessTokens(
+        auth_pb2.ListPersonalAccessTokensRequest(), metadata=bearer(mallory.access_token)
+    )
+    assert list(listed.personal_access_tokens) == []
+    await assert_refused(
+        auth.RevokePersonalAccessToken(
+            auth_pb2.RevokePersonalAccessTokenRequest(token_id=token.personal_access_token.id),
+            metadata=bearer(mallory.access_token),
+        ),
+        grpc.StatusCode.NOT_FOUND,
+    )
+    assert (await verify(auth, token.token)).user_id == alice.user.id
