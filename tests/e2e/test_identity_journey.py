@@ -4,6 +4,7 @@ isolation between teams, tried by every id we know of."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from collections.abc import AsyncIterator
@@ -136,12 +137,12 @@ async def test_a_team_signs_up_invites_a_colleague_and_uses_a_limited_token(
     assert pat.startswith("pat")
     whoami = await call(http, "GET", "/v0/meta/whoami", pat)
     assert whoami == {"id": bob["user"]["id"], "email": bob_email, "scopes": ["data.records:read"]}
-    # The token's limits hold at the edge: no writes, no other bases, no account routes.
-    await call(http, "POST", f"/v0/{base['id']}/Table", pat, expect=403, json={"fields": {}})
-    await call(http, "GET", f"/v0/app{'Z' * 14}/Table", pat, expect=403)
+    # Tokens are for the Airtable API, not the account: refused at the edge. (Scope and base
+    # limits on /v0 record routes are proven against the gateway in test_api_gateway.py.)
     await call(http, "GET", "/v1/users/me", pat, expect=403)
-    # Revoked, it stops working.
+    # Revoked, it stops working within a second (the edge may cache a verdict that long).
     await call(http, "DELETE", f"/v1/auth/tokens/{minted['personal_access_token']['id']}", b_token)
+    await asyncio.sleep(1.1)
     await call(http, "GET", "/v0/meta/whoami", pat, expect=401)
 
 
@@ -153,6 +154,7 @@ async def test_logout_and_refresh_through_the_edge(http: httpx.AsyncClient) -> N
     token = refreshed["access_token"]
     await call(http, "GET", "/v1/users/me", token)
     await call(http, "POST", "/v1/auth/logout", token, json={})
+    await asyncio.sleep(1.1)
     await call(http, "GET", "/v1/users/me", token, expect=401)
     await call(
         http,
