@@ -1,4 +1,4 @@
-"""Size 2: each service in its own process, finding the other through PYAT_<NAME>_ADDR, on
+"""Size 2: each service in its own process, finding the others through PYAT_<NAME>_ADDR, on
 the machine's PostgreSQL, Redis and NATS."""
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def _wait_serving(address: str, timeout_s: float = 30) -> None:
 def split_services(
     tmp_path: Path, pg_url: str, redis_url: str, nats_url: str, unique_name: str
 ) -> Iterator[dict[str, str]]:
-    ports = {"auth": free_port(), "user": free_port()}
+    # Register reaches tenant-service and user-service; GetMe reaches auth-service back.
+    ports = {"auth": free_port(), "user": free_port(), "tenant": free_port()}
     env = {
         **os.environ,
         "DATABASE_URL": pg_url,
@@ -50,8 +51,7 @@ def split_services(
         "PYAT_CACHE_PREFIX": f"{unique_name}:",
         "PYAT_METRICS_PORT": "0",
         "PYAT_JWT_SECRET": "split-test-signing-key-long-enough-0123456789",
-        "PYAT_AUTH_ADDR": f"127.0.0.1:{ports['auth']}",
-        "PYAT_USER_ADDR": f"127.0.0.1:{ports['user']}",
+        **{f"PYAT_{name.upper()}_ADDR": f"127.0.0.1:{port}" for name, port in ports.items()},
     }
     processes = [
         subprocess.Popen(
