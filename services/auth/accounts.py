@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,9 +14,6 @@ MIN_PASSWORD_LEN = 10
 # argon2 hashes any length, but an unbounded input is a cheap way to burn our CPU.
 MAX_PASSWORD_LEN = 128
 MAX_NAME_LEN = 200
-_EMAIL = re.compile(
-    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
-)
 _COMMON_PASSWORDS = frozenset(
     {
         "password", "password1", "password12", "password123", "password1234", "passw0rd",
@@ -28,18 +24,6 @@ _COMMON_PASSWORDS = frozenset(
 )  # fmt: skip
 
 _hasher = PasswordHasher()
-
-
-def normalize_email(email: str) -> str:
-    """Emails compare case-insensitively; a valid one is returned lower-cased and trimmed."""
-    cleaned = email.strip().lower()
-    if len(cleaned) > 254 or not _EMAIL.match(cleaned):
-        raise InvalidArgument(
-            "email is not a valid address",
-            fields={"email": "must look like name@example.com"},
-            reason="INVALID_EMAIL",
-        )
-    return cleaned
 
 
 def normalize_name(name: str, email: str) -> str:

@@ -20,6 +20,7 @@ from services.auth.storage import Credential, PersonalToken, credential_by_email
 from services.auth.tokens import TokenIssuer, load_signing_key
 from services.shared.clients import translate
 from services.shared.db import utcnow
+from services.shared.emails import is_email, normalize_email
 from services.shared.errors import (
     AlreadyExists,
     InvalidArgument,
@@ -84,7 +85,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def Register(
         self, request: auth_pb2.RegisterRequest, context: Context
     ) -> auth_pb2.RegisterResponse:
-        email = accounts.normalize_email(request.email)
+        email = normalize_email(request.email)
         name = accounts.normalize_name(request.name, email)
         accounts.check_password_policy(request.password, email)
         taken = AlreadyExists("an account with this email already exists", reason="EMAIL_TAKEN")
@@ -136,7 +137,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         }
         if missing:
             raise InvalidArgument("email and password are required", fields=missing)
-        email = request.email.strip().lower()[:254]
+        email = request.email.strip().lower()
+        if not is_email(email):
+            raise Unauthenticated("invalid email or password", reason="INVALID_CREDENTIALS")
         await self.lockout.check(email)
         async with self.runtime.db.read() as session:
             credential = await credential_by_email(session, email)

@@ -17,11 +17,12 @@ from contextvars import ContextVar
 from typing import Any, TypeAlias
 
 import grpc
+from google.protobuf.message import Message
 from grpc_status import rpc_status
 from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
 
 from services.shared import identity
-from services.shared.errors import DomainError
+from services.shared.errors import DomainError, InvalidArgument
 from services.shared.telemetry import RPC_ERRORS, RPC_HANDLED, RPC_LATENCY
 
 log = logging.getLogger("pyat.rpc")
@@ -157,12 +158,60 @@ class ErrorMappingInterceptor(_AroundInterceptor):
             await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
 
+def nul_field(message: Message, prefix: str = "") -> str | None:
+    """The path of the first string field holding a NUL character, which no database stores."""
+    for field, value in message.ListFields():
+        path = prefix + field.name
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            values = list(value.values())
+        else:
+            values = list(value) if field.is_repeated else [value]
+        for item in values:
+            if isinstance(item, str) and "\x00" in item:
+                return path
+            if isinstance(item, Message):
+                found = nul_field(item, path + ".")
+                if found:
+                    return found
+    return None
+
+
+class RequestGuardInterceptor(grpc.aio.ServerInterceptor):
+    """Refuse NUL characters in any string of a request, for every service at once: PostgreSQL
+    can't store them, and no name, email or id legitimately holds one."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
+        details: grpc.HandlerCallDetails,
+    ) -> Handler | None:
+        handler = await continuation(details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        behavior = handler.unary_unary
+
+        async def guarded(request: Any, context: Any) -> Any:
+            if isinstance(request, Message) and (field := nul_field(request)):
+                raise InvalidArgument(
+                    f"{field} must not contain NUL characters",
+                    fields={field: "must not contain NUL characters"},
+                )
+            return await behavior(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(  # type: ignore[no-any-return]
+            guarded,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
 def server_interceptors() -> list[grpc.aio.ServerInterceptor]:
     return [
         aio_server_interceptor(),  # type: ignore[no-untyped-call]
         ObservingInterceptor(),
         DeadlineInterceptor(),
         ErrorMappingInterceptor(),
+        RequestGuardInterceptor(),
     ]
 
 

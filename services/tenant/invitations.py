@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.shared.db import Database, utcnow
+from services.shared.emails import normalize_email
 from services.shared.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -46,21 +47,6 @@ TTL = dt.timedelta(days=7)
 TOKEN_PREFIX = "inv_"
 # token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet.
 _TOKEN = re.compile(r"^inv_[A-Za-z0-9_-]{43}$")
-_EMAIL = re.compile(
-    r"^[^@\s]{1,64}@[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+$"
-)
-
-
-def normalize_email(email: str) -> str:
-    """Emails compare case-insensitively: trimmed and lower-cased, or INVALID_ARGUMENT."""
-    cleaned = email.strip().lower()
-    if len(cleaned) > 254 or not _EMAIL.match(cleaned):
-        raise InvalidArgument(
-            "email is not a valid address",
-            fields={"email": "must look like name@example.com"},
-            reason="INVALID_EMAIL",
-        )
-    return cleaned
 
 
 def hash_token(token: str) -> str:

@@ -196,3 +196,24 @@ async def test_verify_token_refuses_a_tampered_payload(auth: auth_pb2_grpc.AuthS
             auth_pb2.VerifyTokenRequest(token=f"{header}.{forged_payload}.{signature}")
         )
     assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
+
+
+@pytest.mark.parametrize(
+    "request_fields",
+    [
+        {"email": "a\x00b@example.com", "password": PASSWORD},
+        {"email": "nul@example.com", "password": PASSWORD, "name": "Ada\x00"},
+        {"email": "nul@example.com", "password": "correct\x00horse-9"},
+    ],
+    ids=["email", "name", "password"],
+)
+async def test_nul_characters_are_refused_on_postgres(
+    pg_channel: grpc.aio.Channel, request_fields: dict[str, str]
+) -> None:
+    auth = auth_pb2_grpc.AuthServiceStub(pg_channel)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await auth.Register(auth_pb2.RegisterRequest(**request_fields))
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await auth.Login(auth_pb2.LoginRequest(email="a\x00b@example.com", password=PASSWORD))
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT

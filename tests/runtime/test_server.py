@@ -247,3 +247,19 @@ def test_sigterm_stops_a_served_process_within_10_seconds(tmp_path: Path) -> Non
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_nul_field_finds_nul_characters_at_any_depth() -> None:
+    from google.protobuf import struct_pb2
+    from pyat.user.v1 import user_pb2
+
+    from services.shared.interceptors import nul_field
+
+    clean = user_pb2.UpdateMeRequest(name="Ada")
+    clean.preferences.update({"theme": "dark", "tags": ["a", "b"]})
+    assert nul_field(clean) is None
+    nested = user_pb2.UpdateMeRequest()
+    nested.preferences.update({"tags": ["ok", "bad\x00"]})
+    assert nul_field(nested) == "preferences.fields.list_value.values.string_value"
+    assert nul_field(user_pb2.UpdateMeRequest(name="x\x00")) == "name"
+    assert nul_field(struct_pb2.Struct()) is None

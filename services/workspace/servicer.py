@@ -1,0 +1,153 @@
+"""workspace-service's gRPC surface: authenticate, hand over to the domain, wrap the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from pyat.workspace.v1 import workspace_pb2 as pb
+from pyat.workspace.v1 import workspace_pb2_grpc
+
+from services.shared.identity import authenticate
+from services.shared.runtime import Runtime
+from services.workspace.access import Permissions
+from services.workspace.bases import Bases
+from services.workspace.invitations import Invitations
+from services.workspace.members import Members
+from services.workspace.quota import BaseUsage
+from services.workspace.workspaces import Workspaces
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        permissions = Permissions(runtime)
+        usage = BaseUsage(runtime)
+        self.workspaces = Workspaces(runtime, permissions, usage)
+        self.members = Members(runtime, permissions, self.workspaces)
+        self.invitations = Invitations(runtime, permissions, self.workspaces, self.members)
+        self.bases = Bases(runtime, permissions, self.workspaces, usage)
+
+    async def CreateWorkspace(
+        self, request: pb.CreateWorkspaceRequest, context: Context
+    ) -> pb.CreateWorkspaceResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        return pb.CreateWorkspaceResponse(
+            workspace=await self.workspaces.create(caller, request.name)
+        )
+
+    async def ListWorkspaces(
+        self, request: pb.ListWorkspacesRequest, context: Context
+    ) -> pb.ListWorkspacesResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        return pb.ListWorkspacesResponse(workspaces=await self.workspaces.of_caller(caller))
+
+    async def GetWorkspace(
+        self, request: pb.GetWorkspaceRequest, context: Context
+    ) -> pb.GetWorkspaceResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        return pb.GetWorkspaceResponse(
+            workspace=await self.workspaces.get(caller, request.workspace_id)
+        )
+
+    async def UpdateWorkspace(
+        self, request: pb.UpdateWorkspaceRequest, context: Context
+    ) -> pb.UpdateWorkspaceResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        workspace = await self.workspaces.update(caller, request.workspace_id, request.name)
+        return pb.UpdateWorkspaceResponse(workspace=workspace)
+
+    async def DeleteWorkspace(
+        self, request: pb.DeleteWorkspaceRequest, context: Context
+    ) -> pb.DeleteWorkspaceResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        await self.workspaces.delete(caller, request.workspace_id)
+        return pb.DeleteWorkspaceResponse()
+
+    async def ListMembers(
+        self, request: pb.ListMembersRequest, context: Context
+    ) -> pb.ListMembersResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        return pb.ListMembersResponse(
+            members=await self.members.of_workspace(caller, request.workspace_id)
+        )
+
+    async def UpdateMember(
+        self, request: pb.UpdateMemberRequest, context: Context
+    ) -> pb.UpdateMemberResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        member = await self.members.update(
+            caller, request.workspace_id, request.user_id, request.role
+        )
+        return pb.UpdateMemberResponse(member=member)
+
+    async def RemoveMember(
+        self, request: pb.RemoveMemberRequest, context: Context
+    ) -> pb.RemoveMemberResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        await self.members.remove(caller, request.workspace_id, request.user_id)
+        return pb.RemoveMemberResponse()
+
+    async def CreateInvitation(
+        self, request: pb.CreateInvitationRequest, context: Context
+    ) -> pb.CreateInvitationResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        invitation, signup_token = await self.invitations.create(
+            caller, request.workspace_id, request.email, request.role
+        )
+        return pb.CreateInvitationResponse(invitation=invitation, signup_token=signup_token)
+
+    async def ListInvitations(
+        self, request: pb.ListInvitationsRequest, context: Context
+    ) -> pb.ListInvitationsResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        invitations = await self.invitations.of_workspace(caller, request.workspace_id)
+        return pb.ListInvitationsResponse(invitations=invitations)
+
+    async def RevokeInvitation(
+        self, request: pb.RevokeInvitationRequest, context: Context
+    ) -> pb.RevokeInvitationResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        await self.invitations.revoke(caller, request.workspace_id, request.invitation_id)
+        return pb.RevokeInvitationResponse()
+
+    async def ListMyInvitations(
+        self, request: pb.ListMyInvitationsRequest, context: Context
+    ) -> pb.ListMyInvitationsResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        return pb.ListMyInvitationsResponse(invitations=await self.invitations.mine(caller))
+
+    async def AcceptInvitation(
+        self, request: pb.AcceptInvitationRequest, context: Context
+    ) -> pb.AcceptInvitationResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        workspace, member = await self.invitations.accept(caller, request.invitation_id)
+        return pb.AcceptInvitationResponse(workspace=workspace, member=member)
+
+    async def CreateBase(
+        self, request: pb.CreateBaseRequest, context: Context
+    ) -> pb.CreateBaseResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        base = await self.bases.create(caller, request.workspace_id, request.name)
+        return pb.CreateBaseResponse(base=base)
+
+    async def ListBases(
+        self, request: pb.ListBasesRequest, context: Context
+    ) -> pb.ListBasesResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        return pb.ListBasesResponse(
+            bases=await self.bases.of_workspace(caller, request.workspace_id)
+        )
+
+    async def GetBase(self, request: pb.GetBaseRequest, context: Context) -> pb.GetBaseResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        return pb.GetBaseResponse(base=await self.bases.get(caller, request.base_id))
+
+    async def DeleteBase(
+        self, request: pb.DeleteBaseRequest, context: Context
+    ) -> pb.DeleteBaseResponse:
+        caller = await authenticate(context, self.runtime.clients)
+        await self.bases.delete(caller, request.base_id)
+        return pb.DeleteBaseResponse()
