@@ -68,5 +68,15 @@ validate-envoy: $(STAMP)
 
 ci: check-gen lint breaking validate-envoy test
 
+.PHONY: bench bench-quick
+
+## bench: the full benchmark suite (minutes); fails when a target is missed at the stated load
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+## bench-quick: the same suite for a few seconds per scenario (CI's smoke test; never judges times)
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks.run --quick
+
 clean:
 	rm -rf $(VENV) .pyat .pytest_cache .mypy_cache .ruff_cache

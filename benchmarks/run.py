@@ -1,0 +1,532 @@
+"""Run the suite: `python -m benchmarks.run [--quick]`, as `make bench` and `make bench-quick` do.
+
+It starts the echo baseline, `pyat up` and the load generator as separate processes, registers
+users through the real API, measures every scenario next to its baseline, finds saturation and
+capacity, reads memory from /proc, times the codecs, and writes JSON, Markdown and a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import http.client
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import grpc
+from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
+
+from benchmarks import codec, report
+from benchmarks.echo import method_for
+from benchmarks.loadgen import PERCENTILES, Job
+from benchmarks.processes import (
+    EchoServer,
+    LoadGenerator,
+    Process,
+    PyatServer,
+    Watched,
+    stop_all,
+)
+from benchmarks.scenarios import SCENARIOS, Call, Env, Scenario, Tier, User
+from services.registry import SERVICES
+
+RESULTS = Path(__file__).resolve().parent / "results"
+EXTERNAL_STORAGE = ("DATABASE_URL", "REDIS_URL", "NATS_URL")
+# A run that loses more calls than this has missed its target, whatever the latencies say.
+MAX_ERROR_RATIO = 0.001
+MIN_ACHIEVED_RATIO = 0.95
+IDLE = "idle, after start"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How long each part runs."""
+
+    mode: str
+    warmup_s: float  # open loop, before measuring
+    measure_s: float
+    closed_warmup_s: float
+    closed_measure_s: float
+    concurrency: int  # callers in the closed loop
+    capacity_rates: tuple[float, ...]  # offered loads tried in turn; empty skips the search
+    capacity_warmup_s: float
+    capacity_measure_s: float
+    solo_load_s: float  # load on each service run alone, for its memory under load
+    users: int
+
+
+FULL = Plan(
+    mode="full",
+    warmup_s=3.0,
+    measure_s=15.0,
+    closed_warmup_s=2.0,
+    closed_measure_s=8.0,
+    concurrency=32,
+    capacity_rates=(250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000),
+    capacity_warmup_s=2.0,
+    capacity_measure_s=6.0,
+    solo_load_s=8.0,
+    users=16,
+)
+QUICK = Plan(
+    mode="quick",
+    warmup_s=0.3,
+    measure_s=1.0,
+    closed_warmup_s=0.2,
+    closed_measure_s=0.6,
+    concurrency=32,
+    capacity_rates=(),
+    capacity_warmup_s=0.0,
+    capacity_measure_s=0.0,
+    solo_load_s=0.5,
+    users=4,
+)
+
+
+def storage_env(external: bool) -> dict[str, str]:
+    """The environment for the servers: embedded storage unless asked for the external ones."""
+    env = dict(os.environ)
+    if not external:
+        for name in EXTERNAL_STORAGE:
+            env.pop(name, None)
+        return env
+    if not any(env.get(name) for name in EXTERNAL_STORAGE):
+        raise SystemExit(f"--external needs at least one of {', '.join(EXTERNAL_STORAGE)} set")
+    # Keep the benchmark's events and cache keys apart from anything else on those servers.
+    env.setdefault("PYAT_NATS_STREAM", "PYAT_BENCH")
+    env.setdefault("PYAT_CACHE_PREFIX", "pyat-bench:")
+    return env
+
+
+def storage_label(env: dict[str, str]) -> str:
+    return ", ".join(
+        [
+            "PostgreSQL" if env.get("DATABASE_URL") else "SQLite",
+            "Redis cache" if env.get("REDIS_URL") else "in-process cache",
+            "NATS bus" if env.get("NATS_URL") else "in-process bus",
+        ]
+    )
+
+
+def register_users(address: str, count: int) -> list[User]:
+    """Register accounts through the real API and keep their access tokens."""
+    run_id = secrets.token_hex(4)
+    users = []
+    with grpc.insecure_channel(address) as channel:
+        auth = auth_pb2_grpc.AuthServiceStub(channel)
+        for n in range(count):
+            email = f"bench-{run_id}-{n}@example.com"
+            reply = auth.Register(
+                auth_pb2.RegisterRequest(email=email, password="bench-horse-42", name=f"Bench {n}"),
+                timeout=30,
+            )
+            users.append(User(reply.user.id, reply.user.tenant_id, email, reply.access_token))
+    return users
+
+
+def probe(scenario: Scenario, call: Call, fabric: PyatServer) -> int:
+    """Make one call the plain way and check it works; return the size of its reply."""
+    if scenario.transport == "grpc":
+        with grpc.insecure_channel(fabric.grpc_address) as channel:
+            method: grpc.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(scenario.path)
+            reply = method(call.body, metadata=call.headers, timeout=10)
+        return len(reply)
+    assert fabric.edge_address is not None
+    host, port = fabric.edge_address.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request(scenario.http_method, scenario.path, call.body or None, dict(call.headers))
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"{scenario.name}: HTTP {response.status}: {body[:300]!r}")
+    return len(body)
+
+
+def encode_calls(calls: list[Call]) -> list[dict[str, Any]]:
+    return [
+        {"body": base64.b64encode(c.body).decode(), "headers": [list(h) for h in c.headers]}
+        for c in calls
+    ]
+
+
+def misses(result: dict[str, Any], tier: Tier, offered_rate: float) -> list[str]:
+    """Why a run at offered_rate misses its tier's target; empty when it meets it."""
+    reasons = []
+    if result["gave_up_after_s"] is not None:
+        reasons.append(
+            f"overloaded: over 1 s of calls in flight, stopped after "
+            f"{result['gave_up_after_s']:g} s"
+        )
+    latency = result["latency_ms"]
+    if latency is None:
+        return [*reasons, "no call measured"]
+    for name, limit in (("p50", tier.p50_ms), ("p95", tier.p95_ms), ("p99", tier.p99_ms)):
+        if latency[name] >= limit:
+            reasons.append(f"{name} {latency[name]:.1f} ms >= {limit:g} ms")
+    errors = sum(result["errors"].values())
+    if errors > MAX_ERROR_RATIO * (errors + result["ok"]):
+        reasons.append(f"{errors} errors {result['errors']}")
+    if result["achieved_rate"] < MIN_ACHIEVED_RATIO * offered_rate:
+        reasons.append(f"achieved {result['achieved_rate']:.0f}/s of {offered_rate:g}/s")
+    return reasons
+
+
+def ratios(result: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float] | None:
+    if result["latency_ms"] is None or baseline["latency_ms"] is None:
+        return None
+    return {
+        name: round(result["latency_ms"][name] / baseline["latency_ms"][name], 2)
+        for name in [*PERCENTILES, "max"]
+    }
+
+
+class Suite:
+    """One run: the processes, the seeded data, and the results as they come."""
+
+    def __init__(self, plan: Plan, env: dict[str, str], workdir: Path, stack: ExitStack) -> None:
+        self.plan = plan
+        self.env = env
+        self.logs = workdir / "logs"
+        self.logs.mkdir()
+        self.data_dir = workdir / "data"
+        self.memory: list[dict[str, Any]] = []
+        self.loadgen = LoadGenerator(self.logs)
+        stack.callback(self.loadgen.stop)
+        self.echo = EchoServer(self.logs)
+        self.intercepted_echo = EchoServer(self.logs, interceptors=True)
+        self.fabric = self._pyat("pyat-up", ["up"])
+        servers: list[Process] = [self.echo, self.intercepted_echo, self.fabric]
+        stack.callback(stop_all, servers)
+        for server in servers:
+            server.wait_ready()
+        self.fabric_label = f"pyat up ({', '.join(SERVICES)})"
+        self._note_memory(self.fabric_label, self.fabric, IDLE)
+        self.users = register_users(self.fabric.grpc_address, plan.users)
+        self._note_memory(self.fabric_label, self.fabric, f"after registering {plan.users} users")
+        self.scenario_env = Env(users=self.users, grpc_address=self.fabric.grpc_address)
+        self.calls: dict[str, list[Call]] = {}
+        self.reply_bytes: dict[str, int] = {}
+
+    def _pyat(self, name: str, command: list[str], **env: str) -> PyatServer:
+        return PyatServer(name, command, {**self.env, **env}, self.data_dir, self.logs)
+
+    def _note_memory(self, process: str, server: Watched, when: str) -> None:
+        memory = server.memory()
+        row = {"process": process, "when": when, "rss_mb": memory.rss_mb, "peak_mb": memory.peak_mb}
+        self.memory.append(row)
+        print(f"  memory {process}, {when}: RSS {memory.rss_mb} MB, peak {memory.peak_mb} MB")
+
+    def job(self, scenario: Scenario, **changes: Any) -> Job:
+        """A job that runs `scenario` against the fabric at its stated load."""
+        rest = scenario.transport == "rest"
+        address = self.fabric.edge_address if rest else self.fabric.grpc_address
+        assert address is not None
+        base = Job(
+            target=address,
+            transport="http" if rest else "grpc",
+            path=scenario.path,
+            calls=encode_calls(self.calls[scenario.name]),
+            mode="open",
+            warmup_s=self.plan.warmup_s,
+            duration_s=self.plan.measure_s,
+            rate=scenario.rate,
+            http_method=scenario.http_method,
+        )
+        return replace(base, **changes)
+
+    def echo_job(self, scenario: Scenario, job: Job, echo: EchoServer) -> Job:
+        """`job` sent to an echo: the same requests, headers included, the same reply size."""
+        path = method_for(self.reply_bytes[scenario.name])
+        return replace(job, target=echo.address, transport="grpc", path=path)
+
+    def measure(self, job: Job, servers: list[Watched]) -> dict[str, Any]:
+        """Run the job; add each server's CPU time per call (µs) to the result."""
+        before = {server.name: server.cpu_seconds() for server in servers}
+        result = self.loadgen.run(job)
+        result["cpu_us_per_call"] = {
+            name: round((server.cpu_seconds() - before[name]) / max(result["sent"], 1) * 1e6, 1)
+            for name, server in zip(before, servers, strict=True)
+        }
+        return result
+
+    def servers_for(self, scenario: Scenario) -> list[Watched]:
+        envoy = self.fabric.envoy() if scenario.transport == "rest" else None
+        return [self.fabric] if envoy is None else [self.fabric, envoy]
+
+    def stated_load(self, scenario: Scenario) -> dict[str, Any]:
+        """The scenario at its stated load, right after its echo baseline at the same load."""
+        calls = scenario.calls(self.scenario_env)
+        self.calls[scenario.name] = calls
+        self.reply_bytes[scenario.name] = probe(scenario, calls[0], self.fabric)
+        echo_job = self.echo_job(scenario, self.job(scenario), self.echo)
+        baseline = self.measure(echo_job, [self.echo])
+        result = self.measure(self.job(scenario), self.servers_for(scenario))
+        reasons = misses(result, scenario.tier, scenario.rate)
+        line = _line(result)
+        print(f"  {scenario.name} at {scenario.rate:g}/s: {line}  (echo: {_line(baseline)})")
+        if reasons:
+            print(f"    misses the {scenario.tier.name} target: {'; '.join(reasons)}")
+        return {
+            "name": scenario.name,
+            "service": scenario.service,
+            "transport": scenario.transport,
+            "path": scenario.path,
+            "tier": scenario.tier.name,
+            "target_ms": {
+                "p50": scenario.tier.p50_ms,
+                "p95": scenario.tier.p95_ms,
+                "p99": scenario.tier.p99_ms,
+            },
+            "offered_rate": scenario.rate,
+            "reply_bytes": self.reply_bytes[scenario.name],
+            "result": result,
+            "baseline": baseline,
+            "ratio_to_echo": ratios(result, baseline),
+            "misses": reasons,
+            "meets_target": not reasons,
+        }
+
+    def saturation(self, scenario: Scenario, echo: EchoServer | None = None) -> dict[str, Any]:
+        """Closed loop: throughput with `concurrency` callers back to back, against the scenario
+        or else against an echo given the scenario's requests and reply size."""
+        job = self.job(
+            scenario,
+            mode="closed",
+            rate=0.0,
+            concurrency=self.plan.concurrency,
+            warmup_s=self.plan.closed_warmup_s,
+            duration_s=self.plan.closed_measure_s,
+        )
+        servers = self.servers_for(scenario)
+        name = scenario.name
+        if echo is not None:
+            job = self.echo_job(scenario, job, echo)
+            servers, name = [echo], echo.name
+        result = self.measure(job, servers)
+        print(f"  saturation {name}: {result['achieved_rate']:.0f}/s, {_line(result)}")
+        return {
+            "name": name,
+            "requests_of": scenario.name,
+            "concurrency": self.plan.concurrency,
+            "result": result,
+        }
+
+    def capacity(self, scenario: Scenario) -> dict[str, Any]:
+        """The highest offered load, among plan.capacity_rates, at which the target holds."""
+        steps = []
+        best = 0.0
+        for rate in self.plan.capacity_rates:
+            job = self.job(
+                scenario,
+                rate=rate,
+                warmup_s=self.plan.capacity_warmup_s,
+                duration_s=self.plan.capacity_measure_s,
+            )
+            result = self.loadgen.run(job)
+            reasons = misses(result, scenario.tier, rate)
+            steps.append(
+                {
+                    "rate": rate,
+                    "latency_ms": result["latency_ms"],
+                    "achieved_rate": result["achieved_rate"],
+                    "misses": reasons,
+                }
+            )
+            print(
+                f"  capacity {scenario.name} at {rate:g}/s: {_line(result)}"
+                + (f"  MISS: {'; '.join(reasons)}" if reasons else "")
+            )
+            if reasons:
+                break
+            best = rate
+        return {"name": scenario.name, "capacity_rate": best, "steps": steps}
+
+    def solo_memory(self, scenarios: list[Scenario]) -> None:
+        """Each service alone (`pyat serve <name>`), at idle and then under its gRPC scenarios.
+        The services it calls are reached in the fabric."""
+        solos = {}
+        for name in sorted({s.service for s in scenarios}):
+            others = {
+                f"PYAT_{other.replace('-', '_').upper()}_ADDR": self.fabric.grpc_address
+                for other in SERVICES
+                if other != name
+            }
+            solos[name] = self._pyat(f"pyat-serve-{name}", ["serve", name], **others)
+        try:
+            for server in solos.values():
+                server.wait_ready()
+            for name, server in solos.items():
+                label = f"pyat serve {name}"
+                self._note_memory(label, server, IDLE)
+                mine = [s for s in scenarios if s.service == name and s.transport == "grpc"]
+                for scenario in mine:
+                    job = self.job(
+                        scenario,
+                        target=server.grpc_address,
+                        warmup_s=0.0,
+                        duration_s=self.plan.solo_load_s,
+                    )
+                    result = self.loadgen.run(job)
+                    print(f"  {label}: {scenario.name} at {scenario.rate:g}/s: {_line(result)}")
+                if mine:
+                    names = ", ".join(s.name for s in mine)
+                    self._note_memory(label, server, f"after {names} at the stated load")
+        finally:
+            stop_all(list(solos.values()))
+
+    def note_fabric_memory(self, when: str) -> None:
+        self._note_memory(self.fabric_label, self.fabric, when)
+        envoy = self.fabric.envoy()
+        if envoy is not None:
+            self._note_memory("Envoy (of pyat up)", envoy, when)
+
+
+def _line(result: dict[str, Any]) -> str:
+    latency = result["latency_ms"]
+    if latency is None:
+        return f"no call measured; errors {result['errors']}"
+    text = " ".join(f"{name} {latency[name]:.2f}" for name in ("p50", "p95", "p99", "max"))
+    errors = f", errors {result['errors']}" if result["errors"] else ""
+    return f"{text} ms, {result['achieved_rate']:.0f}/s{errors}"
+
+
+@contextmanager
+def workspace(keep: bool) -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="pyat-bench-"))
+    try:
+        yield path
+    finally:
+        if keep:
+            print(f"logs and data kept in {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def profile(suite: Suite, scenario: Scenario, out: Path) -> Path:
+    """A py-spy flame graph of `pyat up` while it serves the scenario at its stated load."""
+    svg = out / f"profile-{report.slug(scenario.name)}.svg"
+    seconds = suite.plan.warmup_s + suite.plan.measure_s
+    spy = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--pid",
+            str(suite.fabric.pid),
+            "--duration",
+            str(int(seconds)),
+            "--rate",
+            "250",
+            "--output",
+            str(svg),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    suite.loadgen.run(suite.job(scenario))
+    spy.wait(60)
+    return svg
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a few seconds per scenario; never fails on a missed target",
+    )
+    parser.add_argument(
+        "--external",
+        action="store_true",
+        help="use DATABASE_URL, REDIS_URL and NATS_URL from the environment "
+        "(otherwise they are unset: SQLite, in-process cache and bus)",
+    )
+    parser.add_argument(
+        "--only", metavar="TEXT", help="run only the scenarios whose name contains TEXT"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="SCENARIO",
+        help="also record a py-spy flame graph of pyat up under this scenario",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"default: {RESULTS}")
+    parser.add_argument("--keep", action="store_true", help="keep the logs and the data")
+    args = parser.parse_args(argv)
+
+    plan = QUICK if args.quick else FULL
+    scenarios = [s for s in SCENARIOS if args.only is None or args.only in s.name]
+    if not scenarios:
+        raise SystemExit(f"no scenario matches {args.only!r}")
+    profiled = [s for s in scenarios if args.profile is not None and args.profile in s.name][:1]
+    if args.profile is not None and not profiled:
+        raise SystemExit(f"no scenario to profile matches {args.profile!r}")
+    env = storage_env(args.external)
+    env["PYAT_JWT_SECRET"] = secrets.token_urlsafe(48)  # shared, so solo services accept tokens
+    env["PYAT_ACCESS_TOKEN_TTL_S"] = "86400"  # tokens must outlive the longest run
+    started = dt.datetime.now(dt.UTC)
+    clock = time.monotonic()
+    machine = report.describe_machine(storage_label(env))
+    print(f"{plan.mode} benchmark run: {report.machine_line(machine)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    with workspace(args.keep) as workdir, ExitStack() as stack:
+        suite = Suite(plan, env, workdir, stack)
+        results = [suite.stated_load(s) for s in scenarios]
+        suite.note_fabric_memory("after every scenario at its stated load")
+        # The bare echo is the ceiling; the echo with interceptors shows what they cost alone.
+        saturation = [
+            suite.saturation(scenarios[0], echo) for echo in (suite.echo, suite.intercepted_echo)
+        ]
+        saturation += [suite.saturation(s) for s in scenarios]
+        capacity = [suite.capacity(s) for s in scenarios] if plan.capacity_rates else []
+        suite.note_fabric_memory("after saturation and the capacity search")
+        profiles = [str(profile(suite, s, args.out)) for s in profiled]
+        suite.solo_memory(scenarios)
+        memory = suite.memory
+
+    machine["load_average_end"] = report.load_average()
+    print("  codec: timing serialize and parse")
+    codecs = codec.run(args.quick)
+    data = {
+        "mode": plan.mode,
+        "started": started.isoformat(timespec="seconds"),
+        "machine": machine,
+        "plan": asdict(plan),
+        "scenarios": results,
+        "saturation": saturation,
+        "capacity": capacity,
+        "memory": memory,
+        "fabric_services": list(SERVICES),
+        "roadmap_memory_mb": report.ROADMAP_MEMORY_MB,
+        "codec": codecs,
+        "profiles": profiles,
+    }
+    paths = report.write(data, args.out)
+    print()
+    print(paths["md"].read_text())
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    print(f"took {time.monotonic() - clock:.0f} s")
+
+    missed = [r["name"] for r in results if not r["meets_target"]]
+    if missed and not args.quick:
+        print(f"FAILED: target missed at the stated load by {', '.join(missed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
