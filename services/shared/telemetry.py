@@ -13,6 +13,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 from prometheus_client import Counter, Histogram, start_http_server
 
 from services.shared.config import Settings
@@ -81,7 +82,12 @@ def setup_tracing(settings: Settings, service_name: str) -> None:
     """Install the tracer provider once; export over OTLP when an endpoint is configured."""
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    # Without an exporter no span is recorded, but every call still gets a trace id, which
+    # the logs carry and the next service continues: correlation at almost no cost.
+    sampler = ParentBased(ALWAYS_ON if settings.otlp_endpoint else ALWAYS_OFF)
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service_name}), sampler=sampler
+    )
     if settings.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
