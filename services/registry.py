@@ -1,6 +1,6 @@
 """Every implemented service, by name. The host, the CLI and the tests all start from here."""
 
-from services import auth, user
+from services import api_gateway, auth, permission, tenant, user, workspace
 from services.shared.runtime import ServiceSpec
 
 SERVICES: dict[str, ServiceSpec] = {
@@ -8,5 +8,9 @@ SERVICES: dict[str, ServiceSpec] = {
     for spec in (
         auth.SERVICE,
         user.SERVICE,
+        tenant.SERVICE,
+        api_gateway.SERVICE,
+        permission.SERVICE,
+        workspace.SERVICE,
     )
 }

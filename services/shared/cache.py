@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from abc import ABC, abstractmethod
@@ -12,7 +13,7 @@ from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from services.shared.config import Settings
 from services.shared.errors import Unavailable
@@ -34,6 +35,12 @@ class Cache(ABC):
     async def incr(self, key: str, ttl_s: float | None = None) -> int:
         """Add one to a counter and return it. A new counter starts at 1 and expires after
         `ttl_s`; later increments keep that expiry (a fixed window, not a sliding one)."""
+
+    @abstractmethod
+    async def take_token(self, key: str, rate_per_s: float, burst: int) -> float:
+        """Take one token from the bucket at `key`, which holds up to `burst` tokens, refills
+        at `rate_per_s` and starts full. Returns 0.0 when a token was taken; otherwise takes
+        nothing and returns the seconds until a token will be there."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -83,6 +90,21 @@ class MemoryCache(Cache):
         _, deadline = self._entries[key]
         self._entries[key] = (str(count).encode(), deadline)
         return count
+
+    async def take_token(self, key: str, rate_per_s: float, burst: int) -> float:
+        _check_bucket(rate_per_s, burst)
+        now = time.monotonic()
+        tokens = float(burst)
+        stored = await self.get(key)
+        if stored is not None:
+            level, counted_at = (float(part) for part in stored.split())
+            tokens = min(burst, level + max(0.0, now - counted_at) * rate_per_s)
+        if tokens < 1:
+            return (1 - tokens) / rate_per_s
+        tokens -= 1
+        # A bucket that has filled up again is the same as a new one, so it can expire then.
+        await self.set(key, f"{tokens!r} {now!r}".encode(), (burst - tokens) / rate_per_s)
+        return 0.0
 
     async def close(self) -> None:
         self._entries.clear()
@@ -142,8 +164,47 @@ class RedisCache(Cache):
                 results = await pipe.execute()
         return int(results[0])
 
+    async def take_token(self, key: str, rate_per_s: float, burst: int) -> float:
+        _check_bucket(rate_per_s, burst)
+        args = (1, self.prefix + key, repr(float(rate_per_s)), burst)
+        with _unavailable_on_error():
+            try:
+                wait = await self._client.evalsha(_TAKE_TOKEN_SHA, *args)
+            except NoScriptError:
+                wait = await self._client.eval(_TAKE_TOKEN, *args)
+        return float(wait)
+
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def _check_bucket(rate_per_s: float, burst: int) -> None:
+    if not 0 < rate_per_s < math.inf or burst < 1:
+        raise ValueError("a token bucket needs a finite rate_per_s > 0 and burst >= 1")
+
+
+# One atomic step of a token bucket kept in a hash {tokens, at}. The time is Redis's own, so
+# every process sharing the bucket agrees on it. Numbers go back as strings: Lua numbers
+# would be truncated to integers in the reply.
+_TAKE_TOKEN = """
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = burst
+if state[1] then
+  tokens = math.min(burst, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate)
+end
+if tokens < 1 then
+  return string.format('%.17g', (1 - tokens) / rate)
+end
+tokens = tokens - 1
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
+  'at', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000))
+return '0'
+"""
+_TAKE_TOKEN_SHA = hashlib.sha1(_TAKE_TOKEN.encode()).hexdigest()
 
 
 @contextmanager

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import IO, Any
 
 import yaml
+from envoy.service.auth.v3 import external_auth_pb2
+from envoy.service.ratelimit.v3 import rls_pb2
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
 from services.shared.config import Settings
-from services.shared.identity import IDENTITY_HEADERS
+from services.shared.identity import IDENTITY_HEADERS, TENANT_HEADER, USER_HEADER
 
 # Relative to the repo root, so `envoy --mode validate -c envoy/envoy.yaml` works from there.
 DESCRIPTOR_SET = Path("gen/pyat.binpb")
@@ -34,6 +36,10 @@ K8S_GRPC_PORT = 50051
 
 CONNECT_TIMEOUT = "2s"
 ROUTE_TIMEOUT = "30s"
+# A check waits on auth-service (a database read for a PAT); past this the request gets a 503.
+AUTHZ_TIMEOUT = "1s"
+# Rate limiting fails open, so a slow limiter delays requests by at most this much.
+RATE_LIMIT_TIMEOUT = "0.25s"
 HEALTH_CHECK_INTERVAL = "2s"
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 5.0
@@ -46,6 +52,32 @@ HEADER = """\
 _EXT = "type.googleapis.com/envoy.extensions"
 # All-in-one mode hosts every service in one process, so one cluster serves them all.
 _ALL_IN_ONE_CLUSTER = "pyat"
+
+# Envoy's own gRPC APIs, which api-gateway serves: Envoy asks them about every guarded request.
+AUTHORIZATION = external_auth_pb2.DESCRIPTOR.services_by_name["Authorization"].full_name
+RATE_LIMIT = rls_pb2.DESCRIPTOR.services_by_name["RateLimitService"].full_name
+GATEWAY_SERVICES = (AUTHORIZATION, RATE_LIMIT)
+K8S_GATEWAY_SERVICE = "api-gateway-service"
+
+# The only public methods that take no token: they are how a caller gets one.
+OPEN_METHODS = frozenset(
+    f"/pyat.auth.v1.AuthService/{name}" for name in ("Register", "Login", "Refresh")
+)
+
+# The base a request is about (`/v0/{baseId}/...`), which ext_authz adds beside the identity.
+BASE_HEADER = "x-pyat-base-id"
+# The transcoder keeps a REST request's path and method here, and ext_authz judges by them.
+ORIGINAL_PATH_HEADER = "x-envoy-original-path"
+ORIGINAL_METHOD_HEADER = "x-envoy-original-method"
+# Headers only Envoy and the gateway may set; whatever a client sends of them is dropped.
+STRIPPED_HEADERS = (*IDENTITY_HEADERS, BASE_HEADER, ORIGINAL_PATH_HEADER, ORIGINAL_METHOD_HEADER)
+
+# What the rate limit filter sends: a (tenant, user) descriptor for the tenant's bucket (the
+# user lets the gateway ask tenant-service for the plan) and a (tenant, base) one per base.
+RATE_LIMIT_DOMAIN = "pyat"
+TENANT_KEY = "tenant"
+USER_KEY = "user"
+BASE_KEY = "base"
 
 
 @dataclass(frozen=True)
@@ -82,7 +114,10 @@ def http_methods(descriptor_set: Path) -> list[HttpMethod]:
 
 
 def k8s_service_name(service: str) -> str:
-    """The Kubernetes Service hosting a gRPC service: pyat.auth.v1.AuthService → auth-service."""
+    """The Kubernetes Service hosting a gRPC service: pyat.auth.v1.AuthService → auth-service,
+    and Envoy's ext_authz and rate limit APIs → api-gateway-service."""
+    if service in GATEWAY_SERVICES:
+        return K8S_GATEWAY_SERVICE
     return f"{service.split('.')[1]}-service"
 
 
@@ -98,21 +133,23 @@ def envoy_config(
     """The whole Envoy bootstrap for the edge.
 
     `upstreams` is one (host, port) for every service (all-in-one) or a (host, port) per
-    gRPC service full name (a Deployment per service). `envoy_descriptor_set` is where Envoy
-    finds the descriptor set when that is not `descriptor_set` (e.g. a mount in a container).
+    gRPC service full name (a Deployment per service), GATEWAY_SERVICES included.
+    `envoy_descriptor_set` is where Envoy finds the descriptor set when that is not
+    `descriptor_set` (e.g. a mount in a container).
     """
     methods = http_methods(descriptor_set)
     services = sorted({m.service for m in methods})
+    upstream_services = [*services, *GATEWAY_SERVICES]
     if isinstance(upstreams, tuple):
-        cluster_of = dict.fromkeys(services, _ALL_IN_ONE_CLUSTER)
+        cluster_of = dict.fromkeys(upstream_services, _ALL_IN_ONE_CLUSTER)
         addresses = {_ALL_IN_ONE_CLUSTER: upstreams}
     else:
-        missing = [s for s in services if s not in upstreams]
+        missing = [s for s in upstream_services if s not in upstreams]
         if missing:
             raise ValueError(f"no upstream for {', '.join(missing)}")
-        cluster_of = {s: k8s_service_name(s) for s in services}
+        cluster_of = {s: k8s_service_name(s) for s in upstream_services}
         addresses = {}
-        for s in services:
+        for s in upstream_services:
             if addresses.setdefault(cluster_of[s], upstreams[s]) != upstreams[s]:
                 raise ValueError(f"services of {cluster_of[s]} have different upstreams")
 
@@ -133,7 +170,13 @@ def envoy_config(
         "http_filters": [
             strip_identity_filter(),
             transcoder_filter(envoy_descriptor_set or descriptor_set, services),
-            # More filters (ext_authz, rate limit) go here, before the router.
+            # After the transcoder, so routes are matched on gRPC paths: one route per method
+            # turns the check off for REST and gRPC clients alike (OPEN_METHODS, the 404),
+            # and the REST path and method that scopes are judged by are in the transcoder's
+            # x-envoy-original-* headers (or, for /v0 paths no method serves, the request's).
+            ext_authz_filter(cluster_of[AUTHORIZATION]),
+            # After ext_authz: its descriptors are made of the headers ext_authz added.
+            rate_limit_filter(cluster_of[RATE_LIMIT]),
             router_filter(),
         ],
         "local_reply_config": local_reply_config(),
@@ -163,39 +206,64 @@ def envoy_config(
 
 
 def routes(methods: list[HttpMethod], cluster_of: Mapping[str, str]) -> list[dict[str, Any]]:
-    """One exact gRPC-path route per public method, and a 404 for everything else.
+    """One exact gRPC-path route per public method, and 404s for everything else.
 
     The transcoder rewrites a REST request to its method's gRPC path before routing, so these
-    routes serve REST and native gRPC clients alike. Internal methods (no http option) have no
-    route, so neither kind of client reaches them through the edge.
+    routes serve REST and native gRPC clients alike; they take only gRPC (what the transcoder
+    makes, or a gRPC client sends), so nothing else reaches a service. Internal methods (no
+    http option) have no route, so neither kind of client reaches them through the edge.
+
+    A REST request no method serves passes the transcoder untouched and ends at a 404. Those
+    under /v0 (Airtable's API) are checked by ext_authz first, so a personal access token gets
+    the same 401 or 403 there whether or not a service serves the route yet. ext_authz is off
+    on the OPEN_METHODS and on the other 404s.
     """
-    public: list[dict[str, Any]] = [
-        {
+    grpc_only = [{"name": "content-type", "string_match": {"prefix": "application/grpc"}}]
+    public: list[dict[str, Any]] = []
+    for m in methods:
+        route: dict[str, Any] = {
             "name": m.grpc_path,
-            "match": {"path": m.grpc_path},
+            "match": {"path": m.grpc_path, "headers": grpc_only},
             "route": {"cluster": cluster_of[m.service], "timeout": ROUTE_TIMEOUT},
         }
-        for m in methods
-    ]
+        if m.grpc_path in OPEN_METHODS:
+            route["typed_per_filter_config"] = _without_ext_authz()
+        public.append(route)
+    airtable_not_found = {
+        "name": "v0-not-found",
+        "match": {"prefix": "/v0/"},
+        "direct_response": {"status": 404, "body": {"inline_string": "Not Found"}},
+    }
     not_found = {
         "name": "not-found",
         "match": {"prefix": "/"},
         "direct_response": {"status": 404, "body": {"inline_string": "Not Found"}},
+        "typed_per_filter_config": _without_ext_authz(),
     }
-    return [*public, not_found]
+    return [*public, airtable_not_found, not_found]
+
+
+def _without_ext_authz() -> dict[str, Any]:
+    return {
+        "envoy.filters.http.ext_authz": {
+            "@type": f"{_EXT}.filters.http.ext_authz.v3.ExtAuthzPerRoute",
+            "disabled": True,
+        }
+    }
 
 
 def strip_identity_filter() -> dict[str, Any]:
-    """Drops the identity headers a client sent.
+    """Drops the STRIPPED_HEADERS a client sent: identity, base and the transcoder's record of
+    the REST request (Envoy would keep a client's x-envoy-original-method beside its own).
 
     It is the first filter rather than a route-level removal, because route-level removal
-    would also drop what a later filter (the gateway's ext_authz) sets.
+    would also drop what a later filter (the transcoder, the gateway's ext_authz) sets.
     """
     return {
         "name": "envoy.filters.http.header_mutation",
         "typed_config": {
             "@type": f"{_EXT}.filters.http.header_mutation.v3.HeaderMutation",
-            "mutations": {"request_mutations": [{"remove": h} for h in IDENTITY_HEADERS]},
+            "mutations": {"request_mutations": [{"remove": h} for h in STRIPPED_HEADERS]},
         },
     }
 
@@ -214,7 +282,64 @@ def transcoder_filter(descriptor_set: Path, services: list[str]) -> dict[str, An
                 "always_print_primitive_fields": True,
                 "preserve_proto_field_names": True,
             },
-            "request_validation_options": {"reject_unknown_method": True},
+        },
+    }
+
+
+def ext_authz_filter(cluster: str) -> dict[str, Any]:
+    """api-gateway's check of the bearer token and the PAT's scopes; it adds the identity."""
+    return {
+        "name": "envoy.filters.http.ext_authz",
+        "typed_config": {
+            "@type": f"{_EXT}.filters.http.ext_authz.v3.ExtAuthz",
+            "transport_api_version": "V3",
+            "grpc_service": {"envoy_grpc": {"cluster_name": cluster}, "timeout": AUTHZ_TIMEOUT},
+            # Fail closed: when the gateway can't be asked, nothing guarded goes through.
+            "failure_mode_allow": False,
+            "status_on_error": {"code": "ServiceUnavailable"},
+            # All the gateway reads; sending no other header keeps every check small.
+            "allowed_headers": {
+                "patterns": [
+                    {"exact": name}
+                    for name in (
+                        "authorization",
+                        "content-type",
+                        ORIGINAL_PATH_HEADER,
+                        ORIGINAL_METHOD_HEADER,
+                    )
+                ]
+            },
+        },
+    }
+
+
+def rate_limit_filter(cluster: str) -> dict[str, Any]:
+    """api-gateway's token buckets per tenant and per base, keyed by ext_authz's headers.
+
+    A descriptor is sent only when all of its headers are there, so requests without a
+    verified tenant (the open methods) are not counted, and only base requests count per base.
+    """
+
+    def header(name: str, key: str) -> dict[str, Any]:
+        return {"request_headers": {"header_name": name, "descriptor_key": key}}
+
+    return {
+        "name": "envoy.filters.http.ratelimit",
+        "typed_config": {
+            "@type": f"{_EXT}.filters.http.ratelimit.v3.RateLimit",
+            "domain": RATE_LIMIT_DOMAIN,
+            "timeout": RATE_LIMIT_TIMEOUT,
+            # Fail open: a broken limiter must not take the API down (the gateway logs it).
+            "failure_mode_deny": False,
+            "rate_limited_as_resource_exhausted": True,
+            "rate_limit_service": {
+                "transport_api_version": "V3",
+                "grpc_service": {"envoy_grpc": {"cluster_name": cluster}},
+            },
+            "rate_limits": [
+                {"actions": [header(TENANT_HEADER, TENANT_KEY), header(USER_HEADER, USER_KEY)]},
+                {"actions": [header(TENANT_HEADER, TENANT_KEY), header(BASE_HEADER, BASE_KEY)]},
+            ],
         },
     }
 
@@ -227,31 +352,63 @@ def router_filter() -> dict[str, Any]:
 
 
 def local_reply_config() -> dict[str, Any]:
-    """Envoy's own replies (404, 503, transcoding errors) as JSON {"code", "message"}.
+    """Envoy's own replies (404, 503, transcoding errors) as JSON {"code", "message"}, and the
+    gateway's refusals (401, 403, 429) with the Airtable body the gateway wrote.
 
     Converted gRPC errors are upstream responses, not local replies, so their google.rpc.Status
     bodies pass untouched. Envoy shapes a local reply by the request as it arrived: an HTTP
     reply for REST, grpc-status and grpc-message for a native gRPC call, whose message should
     stay plain text rather than JSON. The mappers, though, see the request headers as they are
-    now, with the content-type the transcoder set to application/grpc; so transcoded requests,
-    which carry the transcoder's x-envoy-original-path, are matched (and kept JSON) first.
+    now, with the content-type the transcoder set to application/grpc; so a native gRPC call
+    is one with that content-type and without the transcoder's x-envoy-original-path.
+    The gateway's refusals are told apart by their response flags: UAEX for ext_authz (a denial,
+    or a 503 when the gateway could not be asked), RL for a rate limit.
     """
-    transcoded = {
-        "header_filter": {"header": {"name": "x-envoy-original-path", "present_match": True}}
+    untranscoded = {
+        "header_filter": {"header": {"name": ORIGINAL_PATH_HEADER, "present_match": False}}
     }
     grpc = {
         "header_filter": {
             "header": {"name": "content-type", "string_match": {"prefix": "application/grpc"}}
         }
     }
+    unavailable = {
+        "status_code_filter": {
+            "comparison": {
+                "op": "EQ",
+                "value": {"default_value": 503, "runtime_key": "pyat.edge.unavailable_status"},
+            }
+        }
+    }
+    authz = {"response_flag_filter": {"flags": ["UAEX"]}}
+    gateway = {"response_flag_filter": {"flags": ["UAEX", "RL"]}}
     return {
         "mappers": [
-            # Matching stops at the first mapper; this one keeps the JSON body_format.
-            {"filter": transcoded},
+            # Matching stops at the first mapper that matches. Native gRPC calls first: their
+            # refusals keep the plain text the gateway wrote for them.
             {
-                "filter": grpc,
+                "filter": {"and_filter": {"filters": [grpc, untranscoded]}},
                 "body_format_override": {
                     "text_format_source": {"inline_string": "%LOCAL_REPLY_BODY%"}
+                },
+            },
+            {
+                "filter": {"and_filter": {"filters": [authz, unavailable]}},
+                "body_format_override": {
+                    "json_format": {
+                        "error": {
+                            "type": "SERVICE_UNAVAILABLE",
+                            "message": "Authentication is unavailable right now; try again.",
+                        }
+                    },
+                    "content_type": "application/json",
+                },
+            },
+            {
+                "filter": gateway,
+                "body_format_override": {
+                    "text_format_source": {"inline_string": "%LOCAL_REPLY_BODY%"},
+                    "content_type": "application/json",
                 },
             },
         ],
@@ -484,7 +641,7 @@ def all_in_one_envoy_config(descriptor_set: Path, settings: Settings) -> dict[st
 
 def k8s_envoy_config(descriptor_set: Path) -> dict[str, Any]:
     """The config for the Kubernetes edge: each service behind its own <name>-service."""
-    services = {m.service for m in http_methods(descriptor_set)}
+    services = {m.service for m in http_methods(descriptor_set)} | set(GATEWAY_SERVICES)
     return envoy_config(
         descriptor_set,
         edge_host="0.0.0.0",

@@ -222,7 +222,7 @@ async def test_list_workspaces_shows_the_callers_with_their_role(api: Api) -> No
 @pytest.mark.parametrize(
     ("name", "problem"),
     [("", "is required"), ("   ", "is required"), ("x" * 201, "must be at most 200 characters"),
-     ("nul\x00byte", "must not contain control characters"),
+     ("nul\x00byte", "must not contain NUL characters"),
      ("line\nbreak", "must not contain control characters")],
     ids=["empty", "blank", "too-long", "nul", "newline"],
 )  # fmt: skip

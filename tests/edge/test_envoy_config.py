@@ -13,6 +13,10 @@ from google.protobuf import descriptor_pb2
 from services.shared.config import Settings
 from services.shared.edge import (
     ENVOY_CONFIG,
+    GATEWAY_SERVICES,
+    K8S_GATEWAY_SERVICE,
+    OPEN_METHODS,
+    STRIPPED_HEADERS,
     all_in_one_envoy_config,
     edge_config_main,
     envoy_binary,
@@ -22,7 +26,7 @@ from services.shared.edge import (
     k8s_service_name,
     write_config,
 )
-from services.shared.identity import IDENTITY_HEADERS
+from services.shared.identity import IDENTITY_HEADERS, TENANT_HEADER
 
 REPO = Path(__file__).resolve().parents[2]
 DESCRIPTOR_SET = REPO / "gen" / "pyat.binpb"
@@ -117,11 +121,20 @@ def test_internal_methods_have_no_route() -> None:
     exact = {r["match"]["path"] for r in routes if "path" in r["match"]}
     assert exact == PUBLIC
     assert not exact & INTERNAL
-    # Everything else, internal methods included, ends at a direct 404.
-    catch_all = routes[-1]
+    # Everything else, internal methods included, ends at a direct 404; Airtable's /v0 paths
+    # after ext_authz has had its say.
+    airtable, catch_all = routes[-2:]
+    assert airtable["match"] == {"prefix": "/v0/"}
+    assert "typed_per_filter_config" not in airtable
     assert catch_all["match"] == {"prefix": "/"}
-    assert catch_all["direct_response"]["status"] == 404
-    assert all("route" in r for r in routes[:-1])
+    for not_found in (airtable, catch_all):
+        assert not_found["direct_response"]["status"] == 404
+    assert all("route" in r for r in routes[:-2])
+    # Only gRPC, as a client sends it or the transcoder makes it, reaches a service.
+    for route in routes[:-2]:
+        assert route["match"]["headers"] == [
+            {"name": "content-type", "string_match": {"prefix": "application/grpc"}}
+        ]
 
 
 def test_identity_headers_are_removed_by_the_first_filter() -> None:
@@ -131,27 +144,88 @@ def test_identity_headers_are_removed_by_the_first_filter() -> None:
     assert [f["name"] for f in filters] == [
         "envoy.filters.http.header_mutation",
         "envoy.filters.http.grpc_json_transcoder",
+        "envoy.filters.http.ext_authz",
+        "envoy.filters.http.ratelimit",
         "envoy.filters.http.router",
     ]
     removed = [m["remove"] for m in filters[0]["typed_config"]["mutations"]["request_mutations"]]
-    assert sorted(removed) == sorted(IDENTITY_HEADERS)
+    assert sorted(removed) == sorted(STRIPPED_HEADERS)
+    # Everything the gateway sets or judges by, so no client can supply it.
+    assert set(IDENTITY_HEADERS) | {
+        "x-pyat-base-id",
+        "x-envoy-original-path",
+        "x-envoy-original-method",
+    } <= set(removed)
     transcoder = filters[1]["typed_config"]
     assert transcoder["services"] == sorted({path.split("/")[1] for path in PUBLIC})
-    assert transcoder["request_validation_options"] == {"reject_unknown_method": True}
+    # Unknown REST paths pass it, to the 404 routes (and ext_authz first, under /v0).
+    assert "request_validation_options" not in transcoder
+
+
+def test_ext_authz_fails_closed_and_rate_limiting_fails_open() -> None:
+    filters = {
+        f["name"]: f["typed_config"]
+        for f in connection_manager(all_in_one_envoy_config(DESCRIPTOR_SET, Settings()))[
+            "http_filters"
+        ]
+    }
+    authz = filters["envoy.filters.http.ext_authz"]
+    assert authz["failure_mode_allow"] is False
+    assert authz["status_on_error"] == {"code": "ServiceUnavailable"}
+    assert authz["grpc_service"]["envoy_grpc"] == {"cluster_name": "pyat"}
+    limit = filters["envoy.filters.http.ratelimit"]
+    assert limit["failure_mode_deny"] is False
+    assert limit["rate_limit_service"]["grpc_service"]["envoy_grpc"] == {"cluster_name": "pyat"}
+    # Each descriptor needs a tenant, which only ext_authz can have set.
+    for rate_limit in limit["rate_limits"]:
+        headers = [a["request_headers"]["header_name"] for a in rate_limit["actions"]]
+        assert headers[0] == TENANT_HEADER
+        assert set(headers) <= set(STRIPPED_HEADERS)
+
+
+def test_only_register_login_refresh_and_the_404_skip_ext_authz() -> None:
+    config = all_in_one_envoy_config(DESCRIPTOR_SET, Settings())
+    routes = connection_manager(config)["route_config"]["virtual_hosts"][0]["routes"]
+    open_routes = {
+        r["name"]
+        for r in routes
+        if r.get("typed_per_filter_config", {})
+        .get("envoy.filters.http.ext_authz", {})
+        .get("disabled")
+    }
+    assert open_routes == {
+        "/pyat.auth.v1.AuthService/Register",
+        "/pyat.auth.v1.AuthService/Login",
+        "/pyat.auth.v1.AuthService/Refresh",
+        "not-found",
+    }
+    assert OPEN_METHODS <= PUBLIC
 
 
 def test_k8s_variant_has_one_dns_cluster_per_service() -> None:
     config = k8s_envoy_config(DESCRIPTOR_SET)
     clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
     public_services = {path.split("/")[1] for path in PUBLIC}
-    assert sorted(clusters) == sorted({k8s_service_name(s) for s in public_services})
+    assert sorted(clusters) == sorted(
+        {k8s_service_name(s) for s in public_services} | {K8S_GATEWAY_SERVICE}
+    )
     for name, cluster in clusters.items():
         assert cluster["type"] == "STRICT_DNS"
         endpoint = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
         assert endpoint["address"]["socket_address"] == {"address": name, "port_value": 50051}
-    transcoder = connection_manager(config)["http_filters"][1]["typed_config"]
+    filters = connection_manager(config)["http_filters"]
+    transcoder = filters[1]["typed_config"]
     assert transcoder["proto_descriptor"] == "/etc/envoy/pyat.binpb"
     assert k8s_service_name("pyat.auth.v1.AuthService") == "auth-service"
+    # Envoy's ext_authz and rate limit calls go to api-gateway's own Service.
+    assert filters[2]["typed_config"]["grpc_service"]["envoy_grpc"] == {
+        "cluster_name": "api-gateway-service"
+    }
+    rate_limit_service = filters[3]["typed_config"]["rate_limit_service"]
+    assert rate_limit_service["grpc_service"]["envoy_grpc"] == {
+        "cluster_name": "api-gateway-service"
+    }
+    assert {k8s_service_name(s) for s in GATEWAY_SERVICES} == {"api-gateway-service"}
 
 
 def test_every_annotated_service_needs_an_upstream() -> None:
@@ -162,6 +236,11 @@ def test_every_annotated_service_needs_an_upstream() -> None:
             edge_port=8080,
             admin_port=9901,
             upstreams={"pyat.auth.v1.AuthService": ("auth-service", 50051)},
+        )
+    public = {s: ("x", 50051) for s in {path.split("/")[1] for path in PUBLIC}}
+    with pytest.raises(ValueError, match=r"envoy\.service\.auth\.v3\.Authorization"):
+        envoy_config(
+            DESCRIPTOR_SET, edge_host="0.0.0.0", edge_port=8080, admin_port=9901, upstreams=public
         )
 
 

@@ -15,10 +15,10 @@ from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2_grpc
 from grpc_status import rpc_status
+from pyat.auth.v1 import auth_pb2
 from pyat.user.v1 import user_pb2
 
-from services.shared.edge import EnvoyProcess, envoy_config
-from services.shared.identity import IDENTITY_HEADERS
+from services.shared.edge import STRIPPED_HEADERS, EnvoyProcess, envoy_config
 from tests.fixtures.fabric import free_port
 
 pytestmark = pytest.mark.envoy
@@ -74,14 +74,31 @@ async def test_local_replies_are_json_and_stop_is_prompt(tmp_path: Path) -> None
             unknown = await http.get("/v1/no/such/thing")
             assert unknown.status_code == 404
             assert unknown.headers["content-type"] == "application/json"
-            assert unknown.json() == {
-                "code": 404,
-                "message": "Could not resolve /v1/no/such/thing to a method.",
-            }
+            assert unknown.json() == {"code": 404, "message": "Not Found"}
+            # JSON to a gRPC path is not gRPC: it reaches no service.
+            not_grpc = await http.post("/pyat.auth.v1.AuthService/Login", json={})
+            assert not_grpc.status_code == 404
+            # Under /v0 the gateway is asked first, and here there is none: fail closed.
+            airtable = await http.get("/v0/appAAAAAAAAAAAAAA/Table")
+            assert airtable.status_code == 503
+            assert airtable.json()["error"]["type"] == "SERVICE_UNAVAILABLE"
 
-            # A public method reaches the server, which lacks it: the converted gRPC status
+            # A guarded method, and no api-gateway to ask: ext_authz fails closed.
+            guarded = await http.get("/v1/users/me", headers={"Authorization": "Bearer x"})
+            assert guarded.status_code == 503
+            assert guarded.headers["content-type"] == "application/json"
+            assert guarded.json()["error"]["type"] == "SERVICE_UNAVAILABLE"
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{edge_port}") as channel:
+                get_me: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(
+                    "/pyat.user.v1.UserService/GetMe"
+                )
+                with pytest.raises(grpc.aio.AioRpcError) as refused:
+                    await get_me(b"", timeout=5)
+                assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+
+            # An open method reaches the server, which lacks it: the converted gRPC status
             # (google.rpc.Status as JSON) comes through as is, not as a local reply.
-            unimplemented = await http.get("/v1/users/me")
+            unimplemented = await http.post("/v1/auth/login", json={})
             assert unimplemented.status_code == 501
             assert unimplemented.json() == {
                 "code": 12,
@@ -118,13 +135,13 @@ async def test_local_replies_are_json_and_stop_is_prompt(tmp_path: Path) -> None
         assert await refuses(edge_port)
 
 
-def _get_me(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
-    # Echo the metadata keys the edge let through in the user's name.
-    keys = sorted(key for key, _ in context.invocation_metadata() or ())
-    return user_pb2.GetMeResponse(user=user_pb2.User(name=",".join(keys))).SerializeToString()
+def _login(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+    # Echo the metadata the edge let through in the user's name.
+    seen = sorted(f"{key}={value}" for key, value in context.invocation_metadata() or ())
+    return auth_pb2.LoginResponse(user=user_pb2.User(name="|".join(seen))).SerializeToString()
 
 
-async def _login(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+async def _refresh(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
     detail = any_pb2.Any()
     detail.Pack(error_details_pb2.ErrorInfo(reason="BAD_CREDENTIALS", domain="pyat"))
     status = status_pb2.Status(code=16, message="wrong email or password", details=[detail])
@@ -135,25 +152,32 @@ async def _login(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]
 async def test_identity_headers_are_dropped_and_error_details_pass(tmp_path: Path) -> None:
     handlers = (
         grpc.method_handlers_generic_handler(
-            "pyat.user.v1.UserService", {"GetMe": grpc.unary_unary_rpc_method_handler(_get_me)}
-        ),
-        grpc.method_handlers_generic_handler(
-            "pyat.auth.v1.AuthService", {"Login": grpc.unary_unary_rpc_method_handler(_login)}
+            "pyat.auth.v1.AuthService",
+            {
+                "Login": grpc.unary_unary_rpc_method_handler(_login),
+                "Refresh": grpc.unary_unary_rpc_method_handler(_refresh),
+            },
         ),
     )
     async with upstream(*handlers) as (_, port), edge(port, tmp_path) as (_, edge_port):
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{edge_port}") as http:
-            forged = {header: "forged" for header in IDENTITY_HEADERS}
-            me = await http.get("/v1/users/me", headers=forged)
-            assert me.status_code == 200
-            seen = me.json()["user"]["name"].split(",")
+            # Login is open, so nothing but the first filter stands between client and server.
+            forged = {header: "/forged" for header in STRIPPED_HEADERS}
+            login = await http.post("/v1/auth/login", json={}, headers=forged)
+            assert login.status_code == 200
+            seen = dict(item.split("=", 1) for item in login.json()["user"]["name"].split("|"))
             assert "user-agent" in seen
-            assert not set(IDENTITY_HEADERS) & set(seen)
+            assert not {"x-pyat-tenant-id", "x-pyat-user-id", "x-pyat-scopes"} & set(seen)
+            assert "x-pyat-base-id" not in seen
+            # Only the transcoder's own record of the request is left.
+            assert seen["x-envoy-original-path"] == "/v1/auth/login"
+            assert seen["x-envoy-original-method"] == "POST"
 
-            login = await http.post("/v1/auth/login", json={"email": "a@b.c", "password": "x"})
-            assert login.status_code == 401
-            assert login.headers["content-type"] == "application/json"
-            assert login.json() == {
+            # An upstream's 401 is its own answer, not rewritten like the gateway's refusals.
+            refresh = await http.post("/v1/auth/refresh", json={"refresh_token": "x"})
+            assert refresh.status_code == 401
+            assert refresh.headers["content-type"] == "application/json"
+            assert refresh.json() == {
                 "code": 16,
                 "message": "wrong email or password",
                 "details": [
