@@ -22,6 +22,13 @@ from services.user.profiles import create_profile
 from services.user.storage import Profile, profile_in_tenant
 
 Context = grpc.aio.ServicerContext[Any, Any]
+# Profiles change rarely and every change deletes the entry; the TTL only bounds staleness
+# when a delete is lost.
+_CACHE_TTL_S = 300.0
+
+
+def _cache_key(tenant_id: str, user_id: str) -> str:
+    return f"user:profile:{tenant_id}:{user_id}"
 
 
 def to_message(profile: Profile) -> user_pb2.User:
@@ -87,6 +94,7 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
                     tenant_id=profile.tenant_id,
                     source="user",
                 )
+        await self.runtime.cache.delete(_cache_key(caller.tenant_id, caller.user_id))
         self.runtime.outbox.notify()
         return user_pb2.UpdateMeResponse(user=to_message(profile))
 
@@ -136,6 +144,11 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         return user_pb2.CreateUserResponse(user=to_message(profile), created=created)
 
     async def _get(self, tenant_id: str, user_id: str) -> user_pb2.User:
+        """A profile of the tenant, from the cache when it is there (GetMe is a hot path)."""
+        key = _cache_key(tenant_id, user_id)
+        cached = await self.runtime.cache.get(key) if looks_like(user_id, "usr") else None
+        if cached is not None:
+            return user_pb2.User.FromString(cached)
         profile = None
         if looks_like(user_id, "usr"):
             async with self.runtime.db.read() as session:
@@ -144,4 +157,6 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
             # The same answer for "no such user" and "another tenant's user".
             shown = user_id if len(user_id) <= 17 else user_id[:17] + "..."
             raise NotFound(f"user {shown!r} not found", reason="USER_NOT_FOUND")
-        return to_message(profile)
+        user = to_message(profile)
+        await self.runtime.cache.set(key, user.SerializeToString(), _CACHE_TTL_S)
+        return user
