@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
+from services.registry import SERVICES
+from services.shared.config import Settings
 from services.shared.edge import K8S_ENVOY_CONFIG, edge_config_main, envoy_binary
 
 REPO = Path(__file__).resolve().parents[2]
 KUBECTL = shutil.which("kubectl")
-SERVICES = ("auth", "user")
+GRPC_PORT = 50051
 
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 
@@ -55,20 +57,59 @@ def container(deployment: Object) -> Object:
     return containers[0]
 
 
+def service_name(name: str) -> str:
+    """The Kubernetes Service of a registered service: auth → auth-service."""
+    return f"{name}-service"
+
+
+def environment(objects: list[Object], workload: Object) -> dict[str, str]:
+    """A workload's container environment: its envFrom ConfigMaps, then its own env."""
+    env: dict[str, str] = {}
+    for source in container(workload).get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(find(objects, "ConfigMap", source["configMapRef"]["name"])["data"])
+    env.update({e["name"]: e["value"] for e in container(workload).get("env", []) if "value" in e})
+    return env
+
+
+def resolve(objects: list[Object], host: str, port: int) -> Object:
+    """The Deployment behind `host:port` as a pod in the namespace dials it: a Service there
+    with that port, whose selector matches a Deployment exposing the port it targets."""
+    service = find(objects, "Service", host)
+    ports = [p for p in service["spec"]["ports"] if p["port"] == port]
+    assert ports, f"Service {host} has no port {port}"
+    selector = service["spec"]["selector"].items()
+    backends = [
+        o
+        for o in objects
+        if o["kind"] == "Deployment"
+        and selector <= o["spec"]["template"]["metadata"]["labels"].items()
+    ]
+    assert len(backends) == 1, f"Service {host} selects {len(backends)} Deployments"
+    # targetPort is a container port's name or its number.
+    target = ports[0]["targetPort"]
+    field = "name" if isinstance(target, str) else "containerPort"
+    exposed = [p.get(field) for p in container(backends[0])["ports"]]
+    assert target in exposed, f"Service {host} targets {target}, its pods expose {exposed}"
+    return backends[0]
+
+
 def test_renders_every_object_in_the_namespace(rendered: list[Object]) -> None:
-    kinds = sorted((o["kind"], o["metadata"]["name"].rsplit("-", 1)[0]) for o in rendered)
-    assert kinds == sorted(
+    def key(o: Object) -> tuple[str, str]:
+        name = o["metadata"]["name"]
+        # Generated ConfigMaps end in a content hash.
+        return o["kind"], name.rsplit("-", 1)[0] if o["kind"] == "ConfigMap" else name
+
+    assert sorted(map(key, rendered)) == sorted(
         [
             ("Namespace", "pyat"),
             ("ConfigMap", "pyat-config"),
             ("ConfigMap", "edge-envoy"),
-            ("Deployment", "auth"),
-            ("Deployment", "user"),
             ("Deployment", "edge"),
-            ("Service", "auth"),
-            ("Service", "user"),
             ("Service", "edge"),
             ("Job", "migrate"),
+            *(("Deployment", name) for name in SERVICES),
+            *(("Service", service_name(name)) for name in SERVICES),
         ]
     )
     for obj in rendered:
@@ -86,18 +127,19 @@ def test_objects_match_the_kubernetes_schemas(rendered: list[Object]) -> None:
             kubernetes_validate.validate(obj, version, strict=True)
 
 
-@pytest.mark.parametrize("name", SERVICES)
+@pytest.mark.parametrize("name", list(SERVICES))
 def test_service_deployments(rendered: list[Object], name: str) -> None:
     deployment = find(rendered, "Deployment", name)
     main = container(deployment)
     assert main["image"] == "pyat:latest"
     assert main["command"] == ["pyat", "serve", name]
+    # It finds every other service at its Service, as Settings reads PYAT_<NAME>_ADDR.
+    settings = Settings.from_env(environment(rendered, deployment))
     for other in SERVICES:
         if other != name:
-            env = {e["name"]: e["value"] for e in main["env"]}
-            assert env[f"PYAT_{other.upper()}_ADDR"] == f"{other}-service:50051"
+            assert settings.addr_of(other) == f"{service_name(other)}:{GRPC_PORT}", other
     for probe in ("livenessProbe", "readinessProbe"):
-        assert main[probe]["grpc"] == {"port": 50051}
+        assert main[probe]["grpc"] == {"port": GRPC_PORT}
     assert main["resources"]["requests"] == {"cpu": "100m", "memory": "64Mi"}
     assert set(main["resources"]["limits"]) == {"cpu", "memory"}
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
@@ -105,10 +147,46 @@ def test_service_deployments(rendered: list[Object], name: str) -> None:
     assert annotations["prometheus.io/port"] == "9464"
     assert {"containerPort": 9464, "name": "metrics"} in main["ports"]
 
-    service = find(rendered, "Service", f"{name}-service")
-    labels = deployment["spec"]["template"]["metadata"]["labels"]
-    assert service["spec"]["selector"].items() <= labels.items()
-    assert service["spec"]["ports"][0]["port"] == 50051
+    assert resolve(rendered, service_name(name), GRPC_PORT) is deployment
+
+
+def test_every_service_address_resolves(rendered: list[Object]) -> None:
+    """Each PYAT_<NAME>_ADDR, wherever it is set, names a registered service and points at
+    that service's Service and gRPC port."""
+    names = {name.replace("-", "_").upper(): name for name in SERVICES}
+    found = 0
+    for obj in rendered:
+        if obj["kind"] not in ("Deployment", "Job"):
+            continue
+        for key, value in environment(rendered, obj).items():
+            if not (key.startswith("PYAT_") and key.endswith("_ADDR")):
+                continue
+            where = f"{obj['metadata']['name']}: {key}={value}"
+            name = names.get(key.removeprefix("PYAT_").removesuffix("_ADDR"))
+            assert name is not None, f"{where}: no such service"
+            assert value == f"{service_name(name)}:{GRPC_PORT}", where
+            resolve(rendered, service_name(name), GRPC_PORT)
+            found += 1
+    assert found >= len(SERVICES) * (len(SERVICES) - 1)
+
+
+def test_every_envoy_cluster_resolves(rendered: list[Object]) -> None:
+    """Every upstream of the edge (a STRICT_DNS cluster per service, api-gateway-service for
+    ext_authz and rate limits) is a Service in the render, in front of a Deployment."""
+    envoy = yaml.safe_load(generated(rendered, "edge-envoy")["data"]["envoy.yaml"])
+    clusters = envoy["static_resources"]["clusters"]
+    assert clusters
+    for cluster in clusters:
+        endpoints = [
+            lb["endpoint"]["address"]["socket_address"]
+            for group in cluster["load_assignment"]["endpoints"]
+            for lb in group["lb_endpoints"]
+        ]
+        assert endpoints, cluster["name"]
+        for address in endpoints:
+            deployment = resolve(rendered, address["address"], address["port_value"])
+            # A Service of a registered service (not the edge itself).
+            assert deployment["metadata"]["name"] in SERVICES, cluster["name"]
 
 
 def test_settings_come_from_the_generated_config_map(rendered: list[Object]) -> None:
