@@ -231,3 +231,20 @@ async def test_another_tenant_cannot_see_touch_or_confirm_anything(
     still = await call(http, "GET", f"/v1/workspaces/{ws}", a_token)
     assert still["workspace"]["name"] == "Secret"
     await call(http, "GET", f"/v1/bases/{app}", a_token)
+
+
+async def test_brute_force_login_locks_out_through_the_edge(http: httpx.AsyncClient) -> None:
+    victim = await sign_up(http, "victim")
+    credentials = {"email": victim["user"]["email"], "password": "guess-number-1"}
+    for _ in range(5):
+        await call(http, "POST", "/v1/auth/login", expect=401, json=credentials)
+    locked = await call(
+        http,
+        "POST",
+        "/v1/auth/login",
+        expect=429,
+        json={"email": victim["user"]["email"], "password": PASSWORD},
+    )
+    assert "try again in 15 minutes" in locked["message"]
+    # The victim's existing session still works.
+    await call(http, "GET", "/v1/users/me", victim["access_token"])
