@@ -6,11 +6,18 @@ or the REST path through Envoy, and a function that builds its calls from the se
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import grpc
 from pyat.auth.v1 import auth_pb2
+from pyat.permission.v1 import permission_pb2 as perm
+from pyat.permission.v1 import permission_pb2_grpc
+from pyat.tenant.v1 import tenant_pb2
+from pyat.workspace.v1 import workspace_pb2, workspace_pb2_grpc
 
 from services.shared.identity import TENANT_HEADER, USER_HEADER
 
@@ -81,6 +88,78 @@ def verify_token(env: Env) -> list[Call]:
     return [Call(auth_pb2.VerifyTokenRequest(token=u.token).SerializeToString()) for u in env.users]
 
 
+@dataclass(frozen=True)
+class Owned:
+    """A user's own workspace (they own it) and a base in it, created through the real API."""
+
+    user: User
+    workspace_id: str
+    base_id: str
+
+
+@functools.cache
+def owned(address: str, users: tuple[User, ...]) -> tuple[Owned, ...]:
+    """Per user, once per run: CreateWorkspace (which grants the caller owner in
+    permission-service) and CreateBase in it; then a real Check must find the grant."""
+    result = []
+    with grpc.insecure_channel(address) as channel:
+        workspaces = workspace_pb2_grpc.WorkspaceServiceStub(channel)
+        permissions = permission_pb2_grpc.PermissionServiceStub(channel)
+        for u in users:
+            request = workspace_pb2.CreateWorkspaceRequest(name=f"Bench {u.email}")
+            wsp = workspaces.CreateWorkspace(request, metadata=as_caller(u), timeout=30).workspace
+            request_base = workspace_pb2.CreateBaseRequest(workspace_id=wsp.id, name="Bench")
+            app = workspaces.CreateBase(request_base, metadata=as_caller(u), timeout=30).base
+            mine = Owned(u, wsp.id, app.id)
+            # A table no scenario asks about, so no scenario starts with its decision cached.
+            probe = check(mine, "tblSetupProbe0001")
+            answer = permissions.Check(probe, metadata=as_caller(u), timeout=30)
+            if not (answer.allowed and answer.role == perm.ROLE_OWNER):
+                raise RuntimeError(f"no owner grant found for {u.user_id} on {wsp.id}: {answer}")
+            result.append(mine)
+    return tuple(result)
+
+
+def owned_by(env: Env) -> tuple[Owned, ...]:
+    return owned(env.grpc_address, tuple(env.users))
+
+
+def check(o: Owned, table_id: str) -> perm.CheckRequest:
+    """May the caller read this table of their own base? (Yes: owner, from the workspace.)"""
+    resource = perm.Resource(workspace_id=o.workspace_id, base_id=o.base_id, table_id=table_id)
+    return perm.CheckRequest(action=perm.ACTION_READ, resource=resource)
+
+
+def table(kind: str, n: int) -> str:
+    """A table id (`tbl` and 14 characters) of its own per kind ("w", "c", "b") and n."""
+    return f"tbl{kind}{n:013d}"
+
+
+# Cold Check: every call asks about a table never asked before, so each is a decision-cache miss
+# (one database read). The ids are all distinct, and the runner starts each run of a scenario
+# where its last run stopped (`Job.first`), so no id comes back until COLD_CALLS calls later:
+# by then the in-process LRU (10,000 entries) has evicted it, and even at 5,000/s more than
+# DECISION_TTL_S (10 s) has passed, so Redis has expired it too.
+COLD_CALLS = 60_000
+
+
+def check_cold(env: Env) -> list[Call]:
+    mine = itertools.cycle(owned_by(env))
+    return [
+        Call(check(o, table("c", n)).SerializeToString(), as_caller(o.user))
+        for n, o in zip(range(COLD_CALLS), mine, strict=False)
+    ]
+
+
+def batch_check(o: Owned) -> bytes:
+    """20 checks on 20 tables of the caller's base: always the same 20, so warm after one call."""
+    checks = [check(o, table("b", n)) for n in range(20)]
+    return perm.BatchCheckRequest(checks=checks).SerializeToString()
+
+
+# What workspace-service asks before it creates a base.
+QUOTA_REQUEST = tenant_pb2.CheckQuotaRequest(kind=tenant_pb2.QUOTA_KIND_BASES, amount=1)
+
 SCENARIOS: list[Scenario] = [
     Scenario("auth.VerifyToken", "auth", "grpc", "/pyat.auth.v1.AuthService/VerifyToken",
              verify_token),
@@ -94,4 +173,19 @@ SCENARIOS: list[Scenario] = [
     # transcoder, and api-gateway's checks where Envoy asks for them).
     Scenario("REST GET /v1/users/me", "user", "rest", "/v1/users/me",
              lambda env: [Call(headers=bearer(u)) for u in env.users]),
+    # Warm: each user asks again and again about one table of their own base (held in the
+    # decision cache after its first call): one cache read per call.
+    Scenario("permission.Check warm", "permission", "grpc",
+             "/pyat.permission.v1.PermissionService/Check",
+             lambda env: [Call(check(o, table("w", 0)).SerializeToString(), as_caller(o.user))
+                          for o in owned_by(env)]),
+    # Cold: a table never asked before on every call (see COLD_CALLS): one database read each.
+    Scenario("permission.Check cold", "permission", "grpc",
+             "/pyat.permission.v1.PermissionService/Check", check_cold),
+    Scenario("permission.BatchCheck 20 warm", "permission", "grpc",
+             "/pyat.permission.v1.PermissionService/BatchCheck",
+             lambda env: [Call(batch_check(o), as_caller(o.user)) for o in owned_by(env)]),
+    Scenario("tenant.CheckQuota", "tenant", "grpc", "/pyat.tenant.v1.TenantService/CheckQuota",
+             lambda env: [Call(QUOTA_REQUEST.SerializeToString(), as_caller(u))
+                          for u in env.users]),
 ]  # fmt: skip
