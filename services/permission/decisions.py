@@ -68,7 +68,7 @@ class Decisions:
             for target in unique
             if (token := tokens[target[0]]) is not None
         }
-        cached = await _all([self._get(key) for key in keys.values()])
+        cached = await self._get_many(list(keys.values()))
         roles = {
             target: int(value)
             for target, value in zip(keys, cached, strict=True)
@@ -112,12 +112,12 @@ class Decisions:
         await self._memo.set(key, token, VERSION_MEMO_S)
         return token
 
-    async def _get(self, key: str) -> bytes | None:
+    async def _get_many(self, keys: list[str]) -> list[bytes | None]:
         try:
-            return await self.cache.get(key)
+            return await self.cache.get_many(keys)
         except Unavailable as exc:
             self._log_outage(exc)
-            return None
+            return [None] * len(keys)
 
     async def _set(self, key: str, value: bytes) -> None:
         try:

@@ -7,7 +7,7 @@ import math
 import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import cast
 from urllib.parse import urlsplit, urlunsplit
@@ -27,6 +27,10 @@ class Cache(ABC):
 
     @abstractmethod
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None: ...
+
+    @abstractmethod
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values of `keys`, in order, in one round trip."""
 
     @abstractmethod
     async def delete(self, *keys: str) -> None: ...
@@ -66,6 +70,9 @@ class MemoryCache(Cache):
             return None
         self._entries.move_to_end(key)
         return value
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        return [await self.get(key) for key in keys]
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
         if ttl_s is not None and ttl_s <= 0:
@@ -138,6 +145,13 @@ class RedisCache(Cache):
             value = await self._client.get(self.prefix + key)
         # The client is built without decode_responses, so values come back as bytes.
         return cast("bytes | None", value)
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        with _unavailable_on_error():
+            values = await self._client.mget([self.prefix + key for key in keys])
+        return cast("list[bytes | None]", values)
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
         with _unavailable_on_error():

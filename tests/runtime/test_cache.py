@@ -155,3 +155,10 @@ async def test_incr_counts_from_one_and_keeps_the_first_expiry(cache: Cache) -> 
     await asyncio.sleep(0.4)
     assert await cache.get("hits") is None
     assert await cache.incr("hits") == 1
+
+
+async def test_get_many_answers_in_order_with_gaps(cache: Cache) -> None:
+    await cache.set("a", b"1")
+    await cache.set("c", b"3")
+    assert await cache.get_many(["c", "b", "a"]) == [b"3", None, b"1"]
+    assert await cache.get_many([]) == []
