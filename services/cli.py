@@ -7,8 +7,9 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from services.registry import SERVICES
 from services.shared.config import Settings
@@ -114,10 +115,10 @@ def _pick(names: Sequence[str]) -> list[ServiceSpec]:
     return [SERVICES[name.removesuffix("-service")] for name in names] or list(SERVICES.values())
 
 
-def _run(main: object) -> None:
+def _run(main: Coroutine[Any, Any, None]) -> None:
     import uvloop
 
-    uvloop.run(main)  # type: ignore[arg-type]
+    uvloop.run(main)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from services.api_gateway.routes import Match, match
 from services.shared.clients import Clients
 from services.shared.edge import BASE_HEADER
 from services.shared.errors import Unavailable
-from services.shared.identity import SCOPES_HEADER, TENANT_HEADER, USER_HEADER
+from services.shared.identity import SCOPES_HEADER, TENANT_HEADER, USER_HEADER, parse_bearer
 
 # Far longer than any token we issue; longer ones are refused without asking auth-service.
 MAX_TOKEN_CHARS = 4096
@@ -87,13 +87,6 @@ def _forbidden(why: str) -> Refused:
     )
 
 
-def bearer(authorization: str) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header, or None."""
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
-
-
 class Verifier:
     """Asks auth-service about every token, so a revoked one stops at once: auth-service keeps
     its own cache, which revocation clears. Concurrent checks of one token share one call."""
@@ -125,7 +118,7 @@ class Authorizer:
         self.verifier = Verifier(clients)
 
     async def decide(self, request: Request) -> Allowed | Refused:
-        token = bearer(request.authorization)
+        token = parse_bearer(request.authorization)
         if token is None:
             return _MISSING
         if len(token) > MAX_TOKEN_CHARS:

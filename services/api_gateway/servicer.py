@@ -6,7 +6,6 @@ import json
 import logging
 import math
 import time
-from typing import Any
 
 import grpc
 from envoy.config.core.v3 import base_pb2
@@ -20,11 +19,10 @@ from services.api_gateway.authz import Allowed, Authorizer, Request
 from services.api_gateway.limits import Plans, RateLimiter, Verdict
 from services.shared.edge import ORIGINAL_METHOD_HEADER, ORIGINAL_PATH_HEADER
 from services.shared.errors import Unavailable
-from services.shared.runtime import Runtime
+from services.shared.runtime import Context, Runtime
 
 log = logging.getLogger("pyat.api_gateway")
 
-Context = grpc.aio.ServicerContext[Any, Any]
 
 _OVERWRITE = base_pb2.HeaderValueOption.OVERWRITE_IF_EXISTS_OR_ADD
 _GRPC_STATUS_OF = {401: grpc.StatusCode.UNAUTHENTICATED, 403: grpc.StatusCode.PERMISSION_DENIED}

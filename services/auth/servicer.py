@@ -31,11 +31,10 @@ from services.shared.identity import Caller, act_as, authenticate, bearer_token
 from services.shared.ids import new_id
 from services.shared.outbox import add_event
 from services.shared.protos import timestamp
-from services.shared.runtime import Runtime
+from services.shared.runtime import Context, Runtime
 
 log = logging.getLogger("pyat.auth")
 
-Context = grpc.aio.ServicerContext[Any, Any]
 _RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 

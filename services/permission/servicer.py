@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
-import grpc
 from pyat.permission.v1 import permission_pb2 as pb
 from pyat.permission.v1 import permission_pb2_grpc
 
@@ -22,9 +21,7 @@ from services.permission.storage import GrantRow, Target, list_grants
 from services.shared.errors import InvalidArgument
 from services.shared.identity import Caller, authenticate
 from services.shared.protos import timestamp
-from services.shared.runtime import Runtime
-
-Context = grpc.aio.ServicerContext[Any, Any]
+from services.shared.runtime import Context, Runtime
 
 MAX_BATCH = 100
 

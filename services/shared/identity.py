@@ -52,26 +52,36 @@ def act_as(caller: Caller) -> None:
     _caller.set(caller)
 
 
-def bearer_token(context: grpc.aio.ServicerContext[Any, Any]) -> str:
-    """The token of the call's `authorization: Bearer <token>` metadata, or UNAUTHENTICATED."""
-    metadata = dict(context.invocation_metadata() or ())
+def parse_bearer(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value, or None."""
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _bearer_from(metadata: dict[str, Any]) -> str:
     value = metadata.get("authorization")
     if not isinstance(value, str) or not value:
         raise Unauthenticated("missing credentials: send 'Authorization: Bearer <token>'")
-    scheme, _, token = value.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = parse_bearer(value)
+    if token is None:
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-    return token.strip()
+    return token
+
+
+def bearer_token(context: grpc.aio.ServicerContext[Any, Any]) -> str:
+    """The token of the call's `authorization: Bearer <token>` metadata, or UNAUTHENTICATED."""
+    return _bearer_from(dict(context.invocation_metadata() or ()))
 
 
 async def authenticate(context: grpc.aio.ServicerContext[Any, Any], clients: Clients) -> Caller:
     """The verified caller of this call, or UNAUTHENTICATED."""
-    metadata = {key: value for key, value in context.invocation_metadata() or ()}
+    metadata = dict(context.invocation_metadata() or ())
     tenant_id, user_id = metadata.get(TENANT_HEADER), metadata.get(USER_HEADER)
     if isinstance(tenant_id, str) and isinstance(user_id, str) and tenant_id and user_id:
         scopes = str(metadata.get(SCOPES_HEADER, "")).split()
         caller = Caller(user_id=user_id, tenant_id=tenant_id, scopes=tuple(scopes))
     else:
-        caller = await clients.verify_token(bearer_token(context))
+        caller = await clients.verify_token(_bearer_from(metadata))
     act_as(caller)
     return caller

@@ -74,12 +74,23 @@ def guard(request: object) -> None:
         )
 
 
+class _Method:
+    """What is fixed for one method: its names and its latency series, looked up once."""
+
+    __slots__ = ("latency", "method", "name", "service")
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.service, self.name = method[1:].split("/", 1)
+        self.latency = RPC_LATENCY.labels(self.service, self.name)
+
+
 class _ServedCall:
     """One call being served: its clock, span and deadline, and what is recorded at its end."""
 
     __slots__ = ("_context_token", "_deadline_token", "code", "context", "method", "span", "start")
 
-    def __init__(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+    def __init__(self, method: _Method, context: grpc.aio.ServicerContext[Any, Any]) -> None:
         self.method = method
         self.context = context
         self.code: grpc.StatusCode | None = None
@@ -89,7 +100,7 @@ class _ServedCall:
             None if remaining is None else time.monotonic() + remaining
         )
         parent = extract(dict(context.invocation_metadata() or ()))
-        self.span = _tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
+        self.span = _tracer.start_span(method.method, context=parent, kind=SpanKind.SERVER)
         self._context_token = otel_context.attach(trace.set_span_in_context(self.span))
 
     def finish(self, failure: BaseException | None) -> None:
@@ -97,8 +108,8 @@ class _ServedCall:
         code = self.code or self.context.code()
         if code is None:
             code = grpc.StatusCode.OK if failure is None else grpc.StatusCode.UNKNOWN
-        service, name = self.method[1:].split("/", 1)
-        RPC_LATENCY.labels(service, name).observe(elapsed)
+        service, name = self.method.service, self.method.name
+        self.method.latency.observe(elapsed)
         RPC_HANDLED.labels(service, name, code.name).inc()
         level = logging.DEBUG
         if code is not grpc.StatusCode.OK:
@@ -109,7 +120,11 @@ class _ServedCall:
             log.log(
                 level,
                 "rpc",
-                extra={"method": self.method, "code": code.name, "ms": round(elapsed * 1e3, 3)},
+                extra={
+                    "method": self.method.method,
+                    "code": code.name,
+                    "ms": round(elapsed * 1e3, 3),
+                },
             )
         self.span.set_attribute("rpc.grpc.status_code", code.value[0])
         self.span.end()
@@ -121,7 +136,7 @@ class _ServedCall:
         if isinstance(error, DomainError):
             self.code = error.code
             await self.context.abort_with_status(rpc_status.to_status(error.to_status()))
-        log.exception("unhandled error", extra={"method": self.method})
+        log.exception("unhandled error", extra={"method": self.method.method})
         self.code = grpc.StatusCode.INTERNAL
         await self.context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
@@ -160,7 +175,8 @@ def _wrap_handler(method: str, handler: Handler) -> Handler:
     return handler
 
 
-def _wrap(method: str, behavior: Behavior, *, check_request: bool) -> Behavior:
+def _wrap(path: str, behavior: Behavior, *, check_request: bool) -> Behavior:
+    method = _Method(path)
     if inspect.isasyncgenfunction(behavior):
 
         async def streamed(request: Any, context: Any) -> AsyncIterator[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import grpc
 
@@ -14,6 +15,9 @@ from services.shared.clients import Clients
 from services.shared.config import Settings
 from services.shared.db import Database
 from services.shared.outbox import OutboxRelay
+
+# What every servicer method receives as `context`.
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 
 @dataclass

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import grpc
 from pyat.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,12 +9,10 @@ from services.shared.db import utcnow
 from services.shared.errors import PermissionDenied
 from services.shared.identity import authenticate
 from services.shared.protos import timestamp
-from services.shared.runtime import Runtime
+from services.shared.runtime import Context, Runtime
 from services.tenant import invitations, quotas, tenants
 from services.tenant.plans import PLANS, plan_named
 from services.tenant.storage import Invitation, Member, Tenant
-
-Context = grpc.aio.ServicerContext[Any, Any]
 
 
 async def tenant_message(session: AsyncSession, tenant: Tenant) -> tenant_pb2.Tenant:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-import grpc
 from google.protobuf import json_format, struct_pb2
 from pyat.events.v1 import events_pb2
 from pyat.user.v1 import user_pb2, user_pb2_grpc
@@ -16,12 +14,11 @@ from services.shared.identity import authenticate
 from services.shared.ids import looks_like
 from services.shared.outbox import add_event
 from services.shared.protos import timestamp
-from services.shared.runtime import Runtime
+from services.shared.runtime import Context, Runtime
 from services.user import profiles
 from services.user.profiles import create_profile
 from services.user.storage import Profile, profile_in_tenant
 
-Context = grpc.aio.ServicerContext[Any, Any]
 # Profiles change rarely and every change deletes the entry; the TTL only bounds staleness
 # when a delete is lost.
 _CACHE_TTL_S = 300.0

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import grpc
 from pyat.workspace.v1 import workspace_pb2 as pb
 from pyat.workspace.v1 import workspace_pb2_grpc
 
 from services.shared.identity import authenticate
-from services.shared.runtime import Runtime
+from services.shared.runtime import Context, Runtime
 from services.workspace.access import Permissions
 from services.workspace.bases import Bases
 from services.workspace.invitations import Invitations
 from services.workspace.members import Members
 from services.workspace.quota import BaseUsage
 from services.workspace.workspaces import Workspaces
-
-Context = grpc.aio.ServicerContext[Any, Any]
 
 
 class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):

@@ -52,12 +52,6 @@ ROUTES = http_routes()
 PASSWORD = "correct-horse-9"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def edge_url(request: pytest.FixtureRequest) -> str:
-    url: str = request.getfixturevalue("edge" if request.param == "sqlite" else "pg_edge")
-    return url
-
-
 @pytest.fixture(scope="module")
 async def signed_in(edge_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     async with httpx.AsyncClient(base_url=edge_url, timeout=15) as http:

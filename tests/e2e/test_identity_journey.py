@@ -7,25 +7,11 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 PASSWORD = "correct-horse-9"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def edge_url(request: pytest.FixtureRequest) -> str:
-    url: str = request.getfixturevalue("edge" if request.param == "sqlite" else "pg_edge")
-    return url
-
-
-@pytest.fixture
-async def http(edge_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=edge_url, timeout=10) as client:
-        yield client
 
 
 def email(tag: str) -> str:

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 PASSWORD = "correct-horse-9"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def edge_url(request: pytest.FixtureRequest) -> str:
-    """Envoy in front of the fabric on SQLite, then on PostgreSQL, Redis and NATS."""
-    url: str = request.getfixturevalue("edge" if request.param == "sqlite" else "pg_edge")
-    return url
-
-
-@pytest.fixture
-async def http(edge_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=edge_url, timeout=10) as client:
-        yield client
 
 
 def new_email() -> str:
