@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import any_pb2 as google_dot_protobuf_dot_any__pb2
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpyat/events/v1/events.proto\x12\x0epyat.events.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x91\x02\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x07payload\x18\x06 \x01(\x0b\x32\x14.google.protobuf.Any\x12>\n\rtrace_context\x18\x07 \x03(\x0b\x32\'.pyat.events.v1.Event.TraceContextEntry\x1a\x33\n\x11TraceContextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"Q\n\x0eUserRegistered\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\"B\n\x0cUserSignedIn\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0e\n\x06method\x18\x03 \x01(\t\"J\n\x0fSessionsRevoked\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x13\n\x0bsession_ids\x18\x03 \x03(\t\"I\n\x0bUserUpdated\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x16\n\x0e\x63hanged_fields\x18\x03 \x03(\t\"G\n\rTenantCreated\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x15\n\rowner_user_id\x18\x02 \x01(\t\x12\x0c\n\x04plan\x18\x03 \x01(\t\"H\n\rTenantUpdated\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04plan\x18\x02 \x01(\t\x12\x16\n\x0e\x63hanged_fields\x18\x03 \x03(\t\"O\n\x12TenantMemberJoined\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x15\n\rinvitation_id\x18\x03 \x01(\t\"|\n\x0cGrantChanged\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nsubject_id\x18\x02 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x03 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x04 \x01(\t\x12\x10\n\x08table_id\x18\x05 \x01(\t\x12\x0c\n\x04role\x18\x06 \x01(\t\"]\n\x10WorkspaceChanged\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x0e\n\x06\x63hange\x18\x03 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x04 \x01(\t\"i\n\x0b\x42\x61seChanged\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x03 \x01(\t\x12\x0e\n\x06\x63hange\x18\x04 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x05 \x01(\t\"\x8d\x01\n\x1aWorkspaceInvitationChanged\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x15\n\rinvitation_id\x18\x03 \x01(\t\x12\r\n\x05\x65mail\x18\x04 \x01(\t\x12\x0e\n\x06\x63hange\x18\x05 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x06 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpyat/events/v1/events.proto\x12\x0epyat.events.v1\x1a\x19google/protobuf/any.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x91\x02\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12/\n\x0boccurred_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x07payload\x18\x06 \x01(\x0b\x32\x14.google.protobuf.Any\x12>\n\rtrace_context\x18\x07 \x03(\x0b\x32\'.pyat.events.v1.Event.TraceContextEntry\x1a\x33\n\x11TraceContextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"Q\n\x0eUserRegistered\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\"B\n\x0cUserSignedIn\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x0e\n\x06method\x18\x03 \x01(\t\"J\n\x0fSessionsRevoked\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x13\n\x0bsession_ids\x18\x03 \x03(\t\"I\n\x0bUserUpdated\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x16\n\x0e\x63hanged_fields\x18\x03 \x03(\t\"G\n\rTenantCreated\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x15\n\rowner_user_id\x18\x02 \x01(\t\x12\x0c\n\x04plan\x18\x03 \x01(\t\"H\n\rTenantUpdated\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04plan\x18\x02 \x01(\t\x12\x16\n\x0e\x63hanged_fields\x18\x03 \x03(\t\"O\n\x12TenantMemberJoined\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x15\n\rinvitation_id\x18\x03 \x01(\t\"|\n\x0cGrantChanged\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nsubject_id\x18\x02 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x03 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x04 \x01(\t\x12\x10\n\x08table_id\x18\x05 \x01(\t\x12\x0c\n\x04role\x18\x06 \x01(\t\"]\n\x10WorkspaceChanged\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x0e\n\x06\x63hange\x18\x03 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x04 \x01(\t\"i\n\x0b\x42\x61seChanged\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x03 \x01(\t\x12\x0e\n\x06\x63hange\x18\x04 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x05 \x01(\t\"\x8d\x01\n\x1aWorkspaceInvitationChanged\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x15\n\rinvitation_id\x18\x03 \x01(\t\x12\r\n\x05\x65mail\x18\x04 \x01(\t\x12\x0e\n\x06\x63hange\x18\x05 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x06 \x01(\t\"f\n\x0cTableChanged\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08table_id\x18\x03 \x01(\t\x12\x0e\n\x06\x63hange\x18\x04 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x05 \x01(\t\"x\n\x0c\x46ieldChanged\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08table_id\x18\x03 \x01(\t\x12\x10\n\x08\x66ield_id\x18\x04 \x01(\t\x12\x0e\n\x06\x63hange\x18\x05 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x06 \x01(\t\"\x93\x01\n\rRecordCreated\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08table_id\x18\x03 \x01(\t\x12\x11\n\trecord_id\x18\x04 \x01(\t\x12\'\n\x06\x66ields\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08\x61\x63tor_id\x18\x06 \x01(\t\"\xe0\x01\n\rRecordUpdated\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08table_id\x18\x03 \x01(\t\x12\x11\n\trecord_id\x18\x04 \x01(\t\x12\x19\n\x11\x63hanged_field_ids\x18\x05 \x03(\t\x12\'\n\x06\x66ields\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x0fprevious_fields\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08\x61\x63tor_id\x18\x08 \x01(\t\"j\n\rRecordDeleted\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08table_id\x18\x03 \x01(\t\x12\x11\n\trecord_id\x18\x04 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x05 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,30 +36,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_EVENT_TRACECONTEXTENTRY']._loaded_options = None
   _globals['_EVENT_TRACECONTEXTENTRY']._serialized_options = b'8\001'
-  _globals['_EVENT']._serialized_start=108
-  _globals['_EVENT']._serialized_end=381
-  _globals['_EVENT_TRACECONTEXTENTRY']._serialized_start=330
-  _globals['_EVENT_TRACECONTEXTENTRY']._serialized_end=381
-  _globals['_USERREGISTERED']._serialized_start=383
-  _globals['_USERREGISTERED']._serialized_end=464
-  _globals['_USERSIGNEDIN']._serialized_start=466
-  _globals['_USERSIGNEDIN']._serialized_end=532
-  _globals['_SESSIONSREVOKED']._serialized_start=534
-  _globals['_SESSIONSREVOKED']._serialized_end=608
-  _globals['_USERUPDATED']._serialized_start=610
-  _globals['_USERUPDATED']._serialized_end=683
-  _globals['_TENANTCREATED']._serialized_start=685
-  _globals['_TENANTCREATED']._serialized_end=756
-  _globals['_TENANTUPDATED']._serialized_start=758
-  _globals['_TENANTUPDATED']._serialized_end=830
-  _globals['_TENANTMEMBERJOINED']._serialized_start=832
-  _globals['_TENANTMEMBERJOINED']._serialized_end=911
-  _globals['_GRANTCHANGED']._serialized_start=913
-  _globals['_GRANTCHANGED']._serialized_end=1037
-  _globals['_WORKSPACECHANGED']._serialized_start=1039
-  _globals['_WORKSPACECHANGED']._serialized_end=1132
-  _globals['_BASECHANGED']._serialized_start=1134
-  _globals['_BASECHANGED']._serialized_end=1239
-  _globals['_WORKSPACEINVITATIONCHANGED']._serialized_start=1242
-  _globals['_WORKSPACEINVITATIONCHANGED']._serialized_end=1383
+  _globals['_EVENT']._serialized_start=138
+  _globals['_EVENT']._serialized_end=411
+  _globals['_EVENT_TRACECONTEXTENTRY']._serialized_start=360
+  _globals['_EVENT_TRACECONTEXTENTRY']._serialized_end=411
+  _globals['_USERREGISTERED']._serialized_start=413
+  _globals['_USERREGISTERED']._serialized_end=494
+  _globals['_USERSIGNEDIN']._serialized_start=496
+  _globals['_USERSIGNEDIN']._serialized_end=562
+  _globals['_SESSIONSREVOKED']._serialized_start=564
+  _globals['_SESSIONSREVOKED']._serialized_end=638
+  _globals['_USERUPDATED']._serialized_start=640
+  _globals['_USERUPDATED']._serialized_end=713
+  _globals['_TENANTCREATED']._serialized_start=715
+  _globals['_TENANTCREATED']._serialized_end=786
+  _globals['_TENANTUPDATED']._serialized_start=788
+  _globals['_TENANTUPDATED']._serialized_end=860
+  _globals['_TENANTMEMBERJOINED']._serialized_start=862
+  _globals['_TENANTMEMBERJOINED']._serialized_end=941
+  _globals['_GRANTCHANGED']._serialized_start=943
+  _globals['_GRANTCHANGED']._serialized_end=1067
+  _globals['_WORKSPACECHANGED']._serialized_start=1069
+  _globals['_WORKSPACECHANGED']._serialized_end=1162
+  _globals['_BASECHANGED']._serialized_start=1164
+  _globals['_BASECHANGED']._serialized_end=1269
+  _globals['_WORKSPACEINVITATIONCHANGED']._serialized_start=1272
+  _globals['_WORKSPACEINVITATIONCHANGED']._serialized_end=1413
+  _globals['_TABLECHANGED']._serialized_start=1415
+  _globals['_TABLECHANGED']._serialized_end=1517
+  _globals['_FIELDCHANGED']._serialized_start=1519
+  _globals['_FIELDCHANGED']._serialized_end=1639
+  _globals['_RECORDCREATED']._serialized_start=1642
+  _globals['_RECORDCREATED']._serialized_end=1789
+  _globals['_RECORDUPDATED']._serialized_start=1792
+  _globals['_RECORDUPDATED']._serialized_end=2016
+  _globals['_RECORDDELETED']._serialized_start=2018
+  _globals['_RECORDDELETED']._serialized_end=2124
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import any_pb2 as _any_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -164,3 +165,83 @@ class WorkspaceInvitationChanged(_message.Message):
     change: str
     actor_id: str
     def __init__(self, tenant_id: _Optional[str] = ..., workspace_id: _Optional[str] = ..., invitation_id: _Optional[str] = ..., email: _Optional[str] = ..., change: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class TableChanged(_message.Message):
+    __slots__ = ("tenant_id", "base_id", "table_id", "change", "actor_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    BASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    base_id: str
+    table_id: str
+    change: str
+    actor_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., change: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class FieldChanged(_message.Message):
+    __slots__ = ("tenant_id", "base_id", "table_id", "field_id", "change", "actor_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    BASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_ID_FIELD_NUMBER: _ClassVar[int]
+    FIELD_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    base_id: str
+    table_id: str
+    field_id: str
+    change: str
+    actor_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., field_id: _Optional[str] = ..., change: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class RecordCreated(_message.Message):
+    __slots__ = ("tenant_id", "base_id", "table_id", "record_id", "fields", "actor_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    BASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    base_id: str
+    table_id: str
+    record_id: str
+    fields: _struct_pb2.Struct
+    actor_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., record_id: _Optional[str] = ..., fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class RecordUpdated(_message.Message):
+    __slots__ = ("tenant_id", "base_id", "table_id", "record_id", "changed_field_ids", "fields", "previous_fields", "actor_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    BASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_IDS_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    base_id: str
+    table_id: str
+    record_id: str
+    changed_field_ids: _containers.RepeatedScalarFieldContainer[str]
+    fields: _struct_pb2.Struct
+    previous_fields: _struct_pb2.Struct
+    actor_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., record_id: _Optional[str] = ..., changed_field_ids: _Optional[_Iterable[str]] = ..., fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., previous_fields: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class RecordDeleted(_message.Message):
+    __slots__ = ("tenant_id", "base_id", "table_id", "record_id", "actor_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    BASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    base_id: str
+    table_id: str
+    record_id: str
+    actor_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., record_id: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...

@@ -231,7 +231,8 @@ class WorkspaceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListBases(self, request, context):
-        """ListBases lists the bases of a workspace that the caller can read.
+        """ListBases lists the bases of a workspace that the caller can read, or with no workspace,
+        every base the caller can read.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

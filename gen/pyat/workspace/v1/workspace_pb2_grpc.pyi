@@ -71,7 +71,9 @@ class WorkspaceServiceStub:
     tenant's base quota.
     """
     ListBases: _grpc.UnaryUnaryMultiCallable[_workspace_pb2.ListBasesRequest, _workspace_pb2.ListBasesResponse]
-    """ListBases lists the bases of a workspace that the caller can read."""
+    """ListBases lists the bases of a workspace that the caller can read, or with no workspace,
+    every base the caller can read.
+    """
     GetBase: _grpc.UnaryUnaryMultiCallable[_workspace_pb2.GetBaseRequest, _workspace_pb2.GetBaseResponse]
     """GetBase returns a base the caller can read, with the workspace it belongs to."""
     DeleteBase: _grpc.UnaryUnaryMultiCallable[_workspace_pb2.DeleteBaseRequest, _workspace_pb2.DeleteBaseResponse]
@@ -120,7 +122,9 @@ class WorkspaceServiceAsyncStub(WorkspaceServiceStub):
     tenant's base quota.
     """
     ListBases: _aio.UnaryUnaryMultiCallable[_workspace_pb2.ListBasesRequest, _workspace_pb2.ListBasesResponse]  # type: ignore[assignment]
-    """ListBases lists the bases of a workspace that the caller can read."""
+    """ListBases lists the bases of a workspace that the caller can read, or with no workspace,
+    every base the caller can read.
+    """
     GetBase: _aio.UnaryUnaryMultiCallable[_workspace_pb2.GetBaseRequest, _workspace_pb2.GetBaseResponse]  # type: ignore[assignment]
     """GetBase returns a base the caller can read, with the workspace it belongs to."""
     DeleteBase: _aio.UnaryUnaryMultiCallable[_workspace_pb2.DeleteBaseRequest, _workspace_pb2.DeleteBaseResponse]  # type: ignore[assignment]
@@ -256,7 +260,9 @@ class WorkspaceServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _workspace_pb2.ListBasesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_workspace_pb2.ListBasesResponse, _abc.Awaitable[_workspace_pb2.ListBasesResponse]]:
-        """ListBases lists the bases of a workspace that the caller can read."""
+        """ListBases lists the bases of a workspace that the caller can read, or with no workspace,
+        every base the caller can read.
+        """
 
     @_abc_1.abstractmethod
     def GetBase(
