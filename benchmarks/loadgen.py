@@ -100,7 +100,8 @@ class HttpCaller:
 
     def _request(self, job: Job, call: dict[str, Any]) -> bytes:
         body = base64.b64decode(call["body"])
-        head = [f"{job.http_method} {job.path} HTTP/1.1", f"Host: {job.target}"]
+        path = call.get("path") or job.path
+        head = [f"{job.http_method} {path} HTTP/1.1", f"Host: {job.target}"]
         head += [f"{name}: {value}" for name, value in call["headers"]]
         if body:
             head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]

@@ -186,7 +186,7 @@ def markdown(data: dict[str, Any]) -> str:
                 _errors(r),
                 _cpu(r),
                 f"{r['generator_cpu']:.2f}",
-                _capacity(found, plan["capacity_rates"]),
+                _capacity(found, plan["capacity_factors"]),
             ]
         )
     lines += _table(
@@ -232,13 +232,13 @@ def memory_summary(data: dict[str, Any]) -> list[str]:
     ]
 
 
-def _capacity(found: dict[str, Any] | None, rates: list[float]) -> str:
+def _capacity(found: dict[str, Any] | None, factors: list[float]) -> str:
     if found is None:
-        return "not searched" if not rates else "-"
+        return "not searched" if not factors else "-"
     best = found["capacity_rate"]
     if not found["steps"][-1]["misses"]:
         return f"≥ {best:g} (every step held)"
-    return f"{best:g}" if best else f"< {rates[0]:g}"
+    return f"{best:g}" if best else f"< {found['steps'][0]['rate']:g}"
 
 
 def codec_markdown(codec: dict[str, Any]) -> list[str]:
@@ -316,6 +316,7 @@ def plot(data: dict[str, Any], path: Path) -> None:
 
     names = [s["name"] for s in data["saturation"]]
     capacity = {c["name"]: c["capacity_rate"] for c in data["capacity"]}
+    lowest = {c["name"]: c["steps"][0]["rate"] for c in data["capacity"] if c["steps"]}
     y = list(range(len(names)))
     height = 0.4 if capacity else 0.6
     saturation = [s["result"]["achieved_rate"] for s in data["saturation"]]
@@ -337,10 +338,9 @@ def plot(data: dict[str, Any], path: Path) -> None:
             label="capacity at target (open loop)",
         )
         searched = [name in capacity for name in names]
-        lowest = data["plan"]["capacity_rates"][0]
         labels = [
-            f"{v:g}" if v else f"< {lowest:g}" if s else ""
-            for v, s in zip(held, searched, strict=True)
+            f"{v:g}" if v else f"< {lowest.get(name, 0):g}" if s else ""
+            for name, v, s in zip(names, held, searched, strict=True)
         ]
         right.bar_label(bars, labels=labels, fontsize=8, padding=2)
     for rate in rates:

@@ -59,11 +59,13 @@ class Plan:
     closed_warmup_s: float
     closed_measure_s: float
     concurrency: int  # callers in the closed loop
-    capacity_rates: tuple[float, ...]  # offered loads tried in turn; empty skips the search
+    # Offered loads tried in turn, as multiples of each scenario's stated load; empty skips.
+    capacity_factors: tuple[float, ...]
     capacity_warmup_s: float
     capacity_measure_s: float
     solo_load_s: float  # load on each service run alone, for its memory under load
     users: int
+    table_records: int  # the data plane's table
 
 
 FULL = Plan(
@@ -73,11 +75,12 @@ FULL = Plan(
     closed_warmup_s=2.0,
     closed_measure_s=8.0,
     concurrency=32,
-    capacity_rates=(250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000),
+    capacity_factors=(0.5, 1, 2, 3, 4, 5, 6, 8, 10),
     capacity_warmup_s=2.0,
     capacity_measure_s=6.0,
     solo_load_s=8.0,
     users=16,
+    table_records=100_000,
 )
 QUICK = Plan(
     mode="quick",
@@ -86,11 +89,12 @@ QUICK = Plan(
     closed_warmup_s=0.1,
     closed_measure_s=0.4,
     concurrency=32,
-    capacity_rates=(),
+    capacity_factors=(),
     capacity_warmup_s=0.0,
     capacity_measure_s=0.0,
     solo_load_s=0.3,
     users=4,
+    table_records=300,
 )
 
 
@@ -146,7 +150,8 @@ def probe(scenario: Scenario, call: Call, fabric: PyatServer) -> int:
     host, port = fabric.edge_address.rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
-        conn.request(scenario.http_method, scenario.path, call.body or None, dict(call.headers))
+        path = call.path or scenario.path
+        conn.request(scenario.http_method, path, call.body or None, dict(call.headers))
         response = conn.getresponse()
         body = response.read()
     finally:
@@ -158,7 +163,11 @@ def probe(scenario: Scenario, call: Call, fabric: PyatServer) -> int:
 
 def encode_calls(calls: list[Call]) -> list[dict[str, Any]]:
     return [
-        {"body": base64.b64encode(c.body).decode(), "headers": [list(h) for h in c.headers]}
+        {
+            "body": base64.b64encode(c.body).decode(),
+            "headers": [list(h) for h in c.headers],
+            "path": c.path,
+        }
         for c in calls
     ]
 
@@ -217,7 +226,11 @@ class Suite:
         self._note_memory(self.fabric_label, self.fabric, IDLE)
         self.users = register_users(self.fabric.grpc_address, plan.users)
         self._note_memory(self.fabric_label, self.fabric, f"after registering {plan.users} users")
-        self.scenario_env = Env(users=self.users, grpc_address=self.fabric.grpc_address)
+        self.scenario_env = Env(
+            users=self.users,
+            grpc_address=self.fabric.grpc_address,
+            table_records=plan.table_records,
+        )
         self.calls: dict[str, list[dict[str, Any]]] = {}  # encoded for the generator
         self.next_call: dict[str, int] = {}  # where each scenario's next run starts
         self.reply_bytes: dict[str, int] = {}
@@ -336,10 +349,11 @@ class Suite:
         }
 
     def capacity(self, scenario: Scenario) -> dict[str, Any]:
-        """The highest offered load, among plan.capacity_rates, at which the target holds."""
+        """The highest offered load, among plan.capacity_factors times the stated load, at
+        which the target holds."""
         steps = []
         best = 0.0
-        for rate in self.plan.capacity_rates:
+        for rate in (scenario.rate * factor for factor in self.plan.capacity_factors):
             job = self.job(
                 scenario,
                 rate=rate,
@@ -502,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
             suite.saturation(scenarios[0], echo) for echo in (suite.echo, suite.intercepted_echo)
         ]
         saturation += [suite.saturation(s) for s in scenarios]
-        capacity = [suite.capacity(s) for s in scenarios] if plan.capacity_rates else []
+        capacity = [suite.capacity(s) for s in scenarios] if plan.capacity_factors else []
         suite.note_fabric_memory("after saturation and the capacity search")
         profiles = [str(profile(suite, s, args.out)) for s in profiled]
         suite.solo_memory(scenarios)

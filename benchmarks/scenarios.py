@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 import grpc
+from pyat.airtable.v1 import airtable_gateway_pb2 as at
 from pyat.auth.v1 import auth_pb2
 from pyat.permission.v1 import permission_pb2 as perm
 from pyat.permission.v1 import permission_pb2_grpc
 from pyat.tenant.v1 import tenant_pb2
 from pyat.workspace.v1 import workspace_pb2, workspace_pb2_grpc
 
+from benchmarks import dataplane
 from services.shared.identity import TENANT_HEADER, USER_HEADER
 
 
@@ -42,6 +44,8 @@ class Call:
 
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
+    # REST only: the path with its query, when it differs from the scenario's.
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Env:
 
     users: list[User]  # registered through the real API before any scenario runs
     grpc_address: str  # the fabric, for scenarios that need to create more data first
+    table_records: int  # how many records the data plane's table gets
 
 
 Transport = Literal["grpc", "rest"]
@@ -157,6 +162,36 @@ def batch_check(o: Owned) -> bytes:
     return perm.BatchCheckRequest(checks=checks).SerializeToString()
 
 
+def data_table(env: Env) -> dataplane.DataTable:
+    """The first user's table of env.table_records records, seeded once per run."""
+    u = env.users[0]
+    return dataplane.seeded(env.grpc_address, u.tenant_id, u.user_id, env.table_records)
+
+
+def get_record(env: Env) -> list[Call]:
+    table = data_table(env)
+    return [
+        Call(
+            at.GetRecordRequest(
+                base_id=table.base_id, table=table.table_id, record_id=record_id
+            ).SerializeToString(),
+            table.headers,
+        )
+        for record_id in table.record_ids
+    ]
+
+
+def list_page(env: Env) -> list[Call]:
+    table = data_table(env)
+    return [Call(dataplane.list_page(table).SerializeToString(), table.headers)]
+
+
+def rest_list_page(env: Env) -> list[Call]:
+    table = data_table(env)
+    pat = (("authorization", f"Bearer {table.pat}"),)
+    return [Call(headers=pat, path=dataplane.rest_list_path(table))]
+
+
 # What workspace-service asks before it creates a base.
 QUOTA_REQUEST = tenant_pb2.CheckQuotaRequest(kind=tenant_pb2.QUOTA_KIND_BASES, amount=1)
 
@@ -188,4 +223,15 @@ SCENARIOS: list[Scenario] = [
     Scenario("tenant.CheckQuota", "tenant", "grpc", "/pyat.tenant.v1.TenantService/CheckQuota",
              lambda env: [Call(QUOTA_REQUEST.SerializeToString(), as_caller(u))
                           for u in env.users]),
+    # The data plane (AI tier, as ARCHITECTURE.md places airtable-gateway): one table of
+    # env.table_records records (100,000 in a full run), seeded through the API.
+    Scenario("airtable.GetRecord", "airtable-gateway", "grpc",
+             "/pyat.airtable.v1.AirtableGatewayService/GetRecord", get_record, tier=AI,
+             rate=200.0),
+    Scenario("airtable.ListRecords filtered page", "airtable-gateway", "grpc",
+             "/pyat.airtable.v1.AirtableGatewayService/ListRecords", list_page, tier=AI,
+             rate=20.0),
+    # The same page through Envoy as pyairtable asks for it, with a personal access token.
+    Scenario("REST GET /v0 filtered page", "airtable-gateway", "rest",
+             "/v0/{baseId}/{tableId}?filterByFormula=...", rest_list_page, tier=AI, rate=20.0),
 ]  # fmt: skip

@@ -106,11 +106,9 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         self, request: tenant_pb2.CheckQuotaRequest, context: Context
     ) -> tenant_pb2.CheckQuotaResponse:
         caller = await authenticate(context, self.runtime.clients)
-        async with self.db.read() as session:
-            tenant, _ = await tenants.membership(session, caller)
-            allowed, limit, used = await quotas.check_quota(
-                session, tenant, request.kind, request.amount, request.scope
-            )
+        allowed, limit, used = await quotas.check_quota(
+            self.db, caller, request.kind, request.amount, request.scope
+        )
         return tenant_pb2.CheckQuotaResponse(allowed=allowed, limit=limit, used=used)
 
     async def RecordUsage(
