@@ -1,6 +1,16 @@
 """Every implemented service, by name. The host, the CLI and the tests all start from here."""
 
-from services import api_gateway, auth, permission, tenant, user, workspace
+from services import (
+    airtable_gateway,
+    api_gateway,
+    auth,
+    formula,
+    permission,
+    schema,
+    tenant,
+    user,
+    workspace,
+)
 from services.shared.runtime import ServiceSpec
 
 SERVICES: dict[str, ServiceSpec] = {
@@ -12,5 +22,8 @@ SERVICES: dict[str, ServiceSpec] = {
         api_gateway.SERVICE,
         permission.SERVICE,
         workspace.SERVICE,
+        formula.SERVICE,
+        schema.SERVICE,
+        airtable_gateway.SERVICE,
     )
 }

@@ -28,6 +28,10 @@ class Settings:
     edge_host: str = "127.0.0.1"
     edge_port: int = 8080
     envoy_admin_port: int = 9901
+    # airtable-gateway's REST front for /v0. It trusts the identity headers Envoy sets, so it
+    # listens on loopback unless Envoy reaches it over a network (Kubernetes).
+    airtable_http_host: str = "127.0.0.1"
+    airtable_http_port: int = 8081
     # 0 turns the Prometheus endpoint off (tests run many servers in one process).
     metrics_port: int = 9464
     data_dir: Path = Path(".pyat")
@@ -66,6 +70,8 @@ class Settings:
             edge_host=env.get("PYAT_EDGE_HOST", cls.edge_host),
             edge_port=_int(env, "PYAT_EDGE_PORT", cls.edge_port),
             envoy_admin_port=_int(env, "PYAT_ENVOY_ADMIN_PORT", cls.envoy_admin_port),
+            airtable_http_host=env.get("PYAT_AIRTABLE_HTTP_HOST", cls.airtable_http_host),
+            airtable_http_port=_int(env, "PYAT_AIRTABLE_HTTP_PORT", cls.airtable_http_port),
             metrics_port=_int(env, "PYAT_METRICS_PORT", cls.metrics_port),
             data_dir=Path(env.get("PYAT_DATA_DIR", str(cls.data_dir))),
             database_url=env.get("DATABASE_URL") or None,

@@ -33,6 +33,10 @@ K8S_ENVOY_CONFIG = Path("k8s/base/edge/envoy.yaml")
 K8S_MOUNT = Path("/etc/envoy")
 K8S_EDGE_PORT = 8080
 K8S_GRPC_PORT = 50051
+# airtable-gateway's REST front, which serves Airtable's API under /v0 over plain HTTP/1.1.
+K8S_AIRTABLE_SERVICE = "airtable-gateway-service"
+K8S_AIRTABLE_HTTP_PORT = 8081
+AIRTABLE_REST_CLUSTER = "airtable-rest"
 
 CONNECT_TIMEOUT = "2s"
 ROUTE_TIMEOUT = "30s"
@@ -128,12 +132,15 @@ def envoy_config(
     edge_port: int,
     admin_port: int,
     upstreams: Mapping[str, tuple[str, int]] | tuple[str, int],
+    airtable_rest: tuple[str, int] | None = None,
     envoy_descriptor_set: Path | None = None,
 ) -> dict[str, Any]:
     """The whole Envoy bootstrap for the edge.
 
     `upstreams` is one (host, port) for every service (all-in-one) or a (host, port) per
     gRPC service full name (a Deployment per service), GATEWAY_SERVICES included.
+    `airtable_rest` is where airtable-gateway's REST front listens; by default the all-in-one
+    host on the default port, or airtable-gateway-service's http port.
     `envoy_descriptor_set` is where Envoy finds the descriptor set when that is not
     `descriptor_set` (e.g. a mount in a container).
     """
@@ -143,7 +150,9 @@ def envoy_config(
     if isinstance(upstreams, tuple):
         cluster_of = dict.fromkeys(upstream_services, _ALL_IN_ONE_CLUSTER)
         addresses = {_ALL_IN_ONE_CLUSTER: upstreams}
+        airtable_rest = airtable_rest or (upstreams[0], Settings.airtable_http_port)
     else:
+        airtable_rest = airtable_rest or (K8S_AIRTABLE_SERVICE, K8S_AIRTABLE_HTTP_PORT)
         missing = [s for s in upstream_services if s not in upstreams]
         if missing:
             raise ValueError(f"no upstream for {', '.join(missing)}")
@@ -200,23 +209,27 @@ def envoy_config(
                     ],
                 }
             ],
-            "clusters": [grpc_cluster(name, *addresses[name]) for name in sorted(addresses)],
+            "clusters": [
+                *(grpc_cluster(name, *addresses[name]) for name in sorted(addresses)),
+                http_cluster(AIRTABLE_REST_CLUSTER, *airtable_rest),
+            ],
         },
     }
 
 
 def routes(methods: list[HttpMethod], cluster_of: Mapping[str, str]) -> list[dict[str, Any]]:
-    """One exact gRPC-path route per public method, and 404s for everything else.
+    """One exact gRPC-path route per public method, Airtable's API, and 404s for the rest.
 
     The transcoder rewrites a REST request to its method's gRPC path before routing, so these
     routes serve REST and native gRPC clients alike; they take only gRPC (what the transcoder
     makes, or a gRPC client sends), so nothing else reaches a service. Internal methods (no
     http option) have no route, so neither kind of client reaches them through the edge.
 
-    A REST request no method serves passes the transcoder untouched and ends at a 404. Those
-    under /v0 (Airtable's API) are checked by ext_authz first, so a personal access token gets
-    the same 401 or 403 there whether or not a service serves the route yet. ext_authz is off
-    on the OPEN_METHODS and on the other 404s.
+    Airtable's query syntax (`fields[]`, `sort[0][field]`) does not fit the transcoder, so the
+    rest of /v0 (all but the transcoded whoami) goes as plain HTTP to airtable-gateway's REST
+    front, after ext_authz has checked the token and the PAT's scopes and set the identity
+    headers that front trusts. Any other REST request ends at a 404; ext_authz is off there
+    and on the OPEN_METHODS.
     """
     grpc_only = [{"name": "content-type", "string_match": {"prefix": "application/grpc"}}]
     public: list[dict[str, Any]] = []
@@ -229,10 +242,10 @@ def routes(methods: list[HttpMethod], cluster_of: Mapping[str, str]) -> list[dic
         if m.grpc_path in OPEN_METHODS:
             route["typed_per_filter_config"] = _without_ext_authz()
         public.append(route)
-    airtable_not_found = {
-        "name": "v0-not-found",
+    airtable = {
+        "name": "v0-rest",
         "match": {"prefix": "/v0/"},
-        "direct_response": {"status": 404, "body": {"inline_string": "Not Found"}},
+        "route": {"cluster": AIRTABLE_REST_CLUSTER, "timeout": ROUTE_TIMEOUT},
     }
     not_found = {
         "name": "not-found",
@@ -240,7 +253,7 @@ def routes(methods: list[HttpMethod], cluster_of: Mapping[str, str]) -> list[dic
         "direct_response": {"status": 404, "body": {"inline_string": "Not Found"}},
         "typed_per_filter_config": _without_ext_authz(),
     }
-    return [*public, airtable_not_found, not_found]
+    return [*public, airtable, not_found]
 
 
 def _without_ext_authz() -> dict[str, Any]:
@@ -419,7 +432,8 @@ def local_reply_config() -> dict[str, Any]:
     }
 
 
-def grpc_cluster(name: str, host: str, port: int) -> dict[str, Any]:
+def http_cluster(name: str, host: str, port: int) -> dict[str, Any]:
+    """A plain HTTP/1.1 upstream."""
     host = _dialable(host)
     return {
         "name": name,
@@ -430,6 +444,12 @@ def grpc_cluster(name: str, host: str, port: int) -> dict[str, Any]:
             "cluster_name": name,
             "endpoints": [{"lb_endpoints": [{"endpoint": {"address": _address(host, port)}}]}],
         },
+    }
+
+
+def grpc_cluster(name: str, host: str, port: int) -> dict[str, Any]:
+    return {
+        **http_cluster(name, host, port),
         "typed_extension_protocol_options": {
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
                 "@type": f"{_EXT}.upstreams.http.v3.HttpProtocolOptions",
@@ -636,6 +656,7 @@ def all_in_one_envoy_config(descriptor_set: Path, settings: Settings) -> dict[st
         edge_port=settings.edge_port,
         admin_port=settings.envoy_admin_port,
         upstreams=(settings.grpc_host, settings.grpc_port),
+        airtable_rest=(settings.airtable_http_host, settings.airtable_http_port),
     )
 
 

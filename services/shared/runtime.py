@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -30,6 +30,9 @@ class Runtime:
     bus: EventBus
     outbox: OutboxRelay
     clients: Clients
+    # Ports of the HTTP listeners services started beside gRPC, by name (e.g. the REST front).
+    http_ports: dict[str, int] = field(default_factory=dict)
+    _listener_stops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -45,7 +48,16 @@ class Runtime:
             clients=Clients(settings),
         )
 
+    def on_stop_listening(self, stop: Callable[[], Awaitable[None]]) -> None:
+        """Have `stop` (closing an HTTP listener) run when the process stops taking calls."""
+        self._listener_stops.append(stop)
+
+    async def stop_listening(self) -> None:
+        while self._listener_stops:
+            await self._listener_stops.pop()()
+
     async def close(self) -> None:
+        await self.stop_listening()
         await self.outbox.stop()
         await self.clients.close()
         await self.bus.close()

@@ -92,6 +92,9 @@ class Host:
         """Stop taking calls, let calls in flight finish (up to the grace period), then close."""
         grace = self.settings.shutdown_grace_s if grace_s is None else grace_s
         await self._health.enter_graceful_shutdown()
+        if self.runtime is not None:
+            # HTTP fronts first: what they serve goes through the gRPC server below.
+            await self.runtime.stop_listening()
         if self._server is not None:
             await self._server.stop(grace)
             self._server = None

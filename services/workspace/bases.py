@@ -24,6 +24,7 @@ from services.workspace.quota import BaseUsage
 from services.workspace.storage import (
     BaseEntry,
     base_in_tenant,
+    bases_in_workspaces,
     bases_of_workspace,
     workspace_in_tenant,
 )
@@ -103,6 +104,23 @@ class Bases:
         return [
             messages.base(row, d.role)
             for row, d in zip(rows, on_bases, strict=True)
+            if d.allowed or row.id in holding
+        ]
+
+    async def of_caller(self, caller: Caller) -> list[workspace_pb2.Base]:
+        """Every base the caller can read, or that holds a table they were given, in every
+        workspace of their tenant."""
+        grants = await self.permissions.grants_of(caller.user_id)
+        workspace_ids = sorted({g.resource.workspace_id for g in grants if g.resource.workspace_id})
+        async with self.runtime.db.read() as session:
+            rows = await bases_in_workspaces(session, caller.tenant_id, workspace_ids)
+        decisions = await self.permissions.batch_check(
+            READ, [base_resource(row.workspace_id, row.id) for row in rows]
+        )
+        holding = {g.resource.base_id for g in grants if g.resource.base_id}
+        return [
+            messages.base(row, d.role)
+            for row, d in zip(rows, decisions, strict=True)
             if d.allowed or row.id in holding
         ]
 

@@ -132,6 +132,8 @@ class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):
         self, request: pb.ListBasesRequest, context: Context
     ) -> pb.ListBasesResponse:
         caller = await authenticate(context, self.runtime.clients)
+        if not request.workspace_id:
+            return pb.ListBasesResponse(bases=await self.bases.of_caller(caller))
         return pb.ListBasesResponse(
             bases=await self.bases.of_workspace(caller, request.workspace_id)
         )

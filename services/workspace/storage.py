@@ -114,6 +114,19 @@ async def base_in_tenant(session: AsyncSession, tenant_id: str, base_id: str) ->
     return result.scalar_one_or_none()
 
 
+async def bases_in_workspaces(
+    session: AsyncSession, tenant_id: str, workspace_ids: Sequence[str]
+) -> list[BaseEntry]:
+    if not workspace_ids:
+        return []
+    result = await session.execute(
+        select(BaseEntry)
+        .where(BaseEntry.tenant_id == tenant_id, BaseEntry.workspace_id.in_(workspace_ids))
+        .order_by(BaseEntry.created_at, BaseEntry.id)
+    )
+    return list(result.scalars())
+
+
 async def bases_of_workspace(session: AsyncSession, workspace_id: str) -> list[BaseEntry]:
     result = await session.execute(
         select(BaseEntry)

@@ -12,6 +12,7 @@ from google.protobuf import descriptor_pb2
 
 from services.shared.config import Settings
 from services.shared.edge import (
+    AIRTABLE_REST_CLUSTER,
     ENVOY_CONFIG,
     GATEWAY_SERVICES,
     K8S_GATEWAY_SERVICE,
@@ -121,14 +122,14 @@ def test_internal_methods_have_no_route() -> None:
     exact = {r["match"]["path"] for r in routes if "path" in r["match"]}
     assert exact == PUBLIC
     assert not exact & INTERNAL
-    # Everything else, internal methods included, ends at a direct 404; Airtable's /v0 paths
-    # after ext_authz has had its say.
+    # Airtable's /v0 paths go to airtable-gateway's REST front, after ext_authz has had its
+    # say; everything else, internal methods included, ends at a direct 404.
     airtable, catch_all = routes[-2:]
     assert airtable["match"] == {"prefix": "/v0/"}
+    assert airtable["route"]["cluster"] == AIRTABLE_REST_CLUSTER
     assert "typed_per_filter_config" not in airtable
     assert catch_all["match"] == {"prefix": "/"}
-    for not_found in (airtable, catch_all):
-        assert not_found["direct_response"]["status"] == 404
+    assert catch_all["direct_response"]["status"] == 404
     assert all("route" in r for r in routes[:-2])
     # Only gRPC, as a client sends it or the transcoder makes it, reaches a service.
     for route in routes[:-2]:
@@ -205,10 +206,18 @@ def test_only_register_login_refresh_and_the_404_skip_ext_authz() -> None:
 def test_k8s_variant_has_one_dns_cluster_per_service() -> None:
     config = k8s_envoy_config(DESCRIPTOR_SET)
     clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
+    rest = clusters.pop(AIRTABLE_REST_CLUSTER)
     public_services = {path.split("/")[1] for path in PUBLIC}
     assert sorted(clusters) == sorted(
         {k8s_service_name(s) for s in public_services} | {K8S_GATEWAY_SERVICE}
     )
+    # Airtable's API goes over plain HTTP/1.1 to airtable-gateway's http port.
+    endpoint = rest["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
+    assert endpoint["address"]["socket_address"] == {
+        "address": "airtable-gateway-service",
+        "port_value": 8081,
+    }
+    assert "typed_extension_protocol_options" not in rest
     for name, cluster in clusters.items():
         assert cluster["type"] == "STRICT_DNS"
         endpoint = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]

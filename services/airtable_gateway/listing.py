@@ -1,0 +1,226 @@
+"""ListRecords: one page of a table, filtered and sorted in the database whenever the formulas
+translate to SQL, and evaluated in Python over the candidates when they do not."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pyat.airtable.v1 import airtable_gateway_pb2 as pb
+from sqlalchemy import Select, TextClause, select, text
+
+from services.airtable_gateway.computed import LINK_DERIVED, Computed, formula_record
+from services.airtable_gateway.formulas import RECORDS_SCANNED, Formulas, Translation
+from services.airtable_gateway.offsets import Offsets, query_hash
+from services.airtable_gateway.output import Renderer, output_spec
+from services.airtable_gateway.storage import ROW_COLUMNS, Row, Scope, records, to_row
+from services.airtable_gateway.tables import Schemas, TableSchema
+from services.shared.db import Database
+from services.shared.errors import InvalidArgument
+from services.shared.identity import Caller
+
+MAX_PAGE = 100
+# Records per EvaluateRecords call when filtering or sorting in Python.
+_BATCH = 1000
+_BIND = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field_id: str
+    descending: bool
+
+
+@dataclass(frozen=True)
+class Query:
+    """What decides which records a list holds and in which order."""
+
+    table: TableSchema
+    filters: tuple[tuple[str, str], ...]  # (formula, the request field it came from)
+    sorts: tuple[SortKey, ...]
+    time_zone: str
+
+
+class Listing:
+    def __init__(
+        self,
+        db: Database,
+        schemas: Schemas,
+        formulas: Formulas,
+        computed: Computed,
+        renderer: Renderer,
+        offsets: Offsets,
+    ) -> None:
+        self._db = db
+        self._schemas = schemas
+        self._formulas = formulas
+        self._computed = computed
+        self._renderer = renderer
+        self._offsets = offsets
+
+    async def page(self, caller: Caller, request: pb.ListRecordsRequest) -> pb.ListRecordsResponse:
+        page_size = request.page_size or MAX_PAGE
+        if not 1 <= page_size <= MAX_PAGE:
+            raise InvalidArgument(
+                f"page_size must be between 1 and {MAX_PAGE}", fields={"page_size": "out of range"}
+            )
+        if request.max_records < 0:
+            raise InvalidArgument("max_records cannot be negative", fields={"max_records": "< 0"})
+        spec = output_spec(request.output)
+        names = [*request.fields, *(sort.field for sort in request.sorts)]
+        table = await self._schemas.get(caller, request.base_id, request.table, names, request.view)
+        fields = table.fields_named(request.fields, "fields")
+        query = _query(table, request)
+        digest = query_hash(
+            table.id,
+            query.filters,
+            [(key.field_id, key.descending) for key in query.sorts],
+            request.max_records,
+        )
+        position = self._offsets.position(request.offset, digest) if request.offset else 0
+        limit = page_size
+        if request.max_records:
+            limit = min(page_size, request.max_records - position)
+        scope = Scope(caller.tenant_id, request.base_id, table.id)
+        rows: list[Row] = []
+        if limit > 0:
+            try:
+                rows = await self._rows(caller, scope, query, position, limit + 1)
+            except InvalidArgument:
+                # A formula may name a field made since the table was cached: retry once.
+                fresh = await self._schemas.fetch(caller, request.base_id, table.id)
+                if fresh.pb.version == table.pb.version:
+                    raise
+                table, query = fresh, replace(query, table=fresh)
+                rows = await self._rows(caller, scope, query, position, limit + 1)
+        more = len(rows) > limit and position + limit != request.max_records
+        rows = rows[:limit]
+        answer = pb.ListRecordsResponse(
+            records=await self._renderer.records(caller, request.base_id, table, rows, spec, fields)
+        )
+        if more:
+            answer.offset = self._offsets.issue(digest, position + len(rows))
+        return answer
+
+    async def _rows(
+        self, caller: Caller, scope: Scope, query: Query, position: int, count: int
+    ) -> list[Row]:
+        table, zone = query.table, query.time_zone
+        conditions: list[TextClause] = []
+        untranslated: list[str] = []
+        for formula, argument in query.filters:
+            translated = await self._formulas.translate(table, formula, zone, argument)
+            if translated is None:
+                untranslated.append(formula)
+            else:
+                _, condition, params = translated.bound(f"f{len(conditions)}")
+                conditions.append(_bound(f"({condition})", params))
+        orders: list[TextClause] = []
+        for number, key in enumerate(query.sorts):
+            sort = await self._formulas.translate(table, f"{{{key.field_id}}}", zone, "sorts")
+            if sort is None:
+                break
+            orders.append(_order(sort, key, f"s{number}"))
+        statement = select(*ROW_COLUMNS).where(*scope.where(), *conditions)
+        if untranslated or len(orders) < len(query.sorts):
+            return await self._python_page(
+                caller, scope, statement, query, untranslated, position, count
+            )
+        statement = statement.order_by(*orders, records.c.auto_number)
+        async with self._db.read() as session:
+            found = await session.execute(statement.limit(count).offset(position))
+        return [to_row(values) for values in found.all()]
+
+    async def _python_page(
+        self,
+        caller: Caller,
+        scope: Scope,
+        statement: Select[Any],
+        query: Query,
+        filters: Sequence[str],
+        position: int,
+        count: int,
+    ) -> list[Row]:
+        """Filter and sort the candidates SQL left over by evaluating the formulas in batches."""
+        table = query.table
+        formulas = [*filters, *(f"{{{key.field_id}}}" for key in query.sorts)]
+        derived = [field for field in table.fields if field.type in LINK_DERIVED]
+        kept: list[tuple[Row, list[Any]]] = []
+        async with self._db.read() as session:
+            result = await session.stream(statement.order_by(records.c.auto_number))
+            async for batch in result.partitions(_BATCH):
+                rows = [to_row(values) for values in batch]
+                RECORDS_SCANNED.inc(len(rows))
+                computed = await self._computed.values(caller, scope.base_id, table, rows, derived)
+                evaluated = await self._formulas.evaluate(
+                    table,
+                    formulas,
+                    [formula_record(row, computed[row.id]) for row in rows],
+                    query.time_zone,
+                    "filter_by_formula",
+                )
+                for row, values in zip(rows, evaluated, strict=True):
+                    if all(_truthy(value) for value in values[: len(filters)]):
+                        kept.append((row, values[len(filters) :]))
+        # Stable sorts from the last key to the first order by all keys together.
+        for index in reversed(range(len(query.sorts))):
+            kept.sort(
+                key=lambda item: _sort_value(item[1][index]), reverse=query.sorts[index].descending
+            )
+        return [row for row, _ in kept[position : position + count]]
+
+
+def _query(table: TableSchema, request: pb.ListRecordsRequest) -> Query:
+    view = table.view(request.view) if request.view else None
+    filters = []
+    if view is not None and view.filter_by_formula:
+        filters.append((view.filter_by_formula, "view"))
+    if request.filter_by_formula:
+        filters.append((request.filter_by_formula, "filter_by_formula"))
+    sorts: list[SortKey] = []
+    for number, sort in enumerate(request.sorts):
+        field = table.field(sort.field)
+        if field is None or sort.direction not in ("", "asc", "desc"):
+            problem = "unknown field" if field is None else "direction must be asc or desc"
+            raise InvalidArgument(
+                f"invalid sort: {problem}",
+                fields={f"sorts[{number}]": problem},
+                reason="INVALID_SORT" if field else "UNKNOWN_FIELD_NAME",
+            )
+        sorts.append(SortKey(field.id, sort.direction == "desc"))
+    if not sorts and view is not None:
+        sorts = [SortKey(sort.field_id, sort.direction == "desc") for sort in view.sorts]
+    return Query(table, tuple(filters), tuple(sorts), request.output.time_zone)
+
+
+def _bound(sql: str, params: dict[str, Any]) -> TextClause:
+    """A text fragment with the params it uses (a translation may carry more)."""
+    used = set(_BIND.findall(sql))
+    return text(sql).bindparams(**{name: value for name, value in params.items() if name in used})
+
+
+def _order(sort: Translation, key: SortKey, prefix: str) -> TextClause:
+    sql, _, params = sort.bound(prefix)
+    # Empty cells sort before everything, as in Airtable.
+    direction = "DESC NULLS LAST" if key.descending else "ASC NULLS FIRST"
+    return _bound(f"({sql}) {direction}", params)
+
+
+def _truthy(value: Any) -> bool:
+    return not (
+        value in (None, "", 0, False, [], {})
+        or (isinstance(value, dict) and ("error" in value or "specialValue" in value))
+    )
+
+
+def _sort_value(value: Any) -> tuple[int, Any]:
+    """Orders values of mixed kinds: empty first, then numbers and booleans, then text."""
+    if value in (None, "", []) or isinstance(value, dict):
+        return (0, 0)
+    if isinstance(value, bool | int | float):
+        return (1, float(value))
+    if isinstance(value, list):
+        return (2, ", ".join(map(str, value)).lower())
+    return (2, str(value).lower())

@@ -1,0 +1,4 @@
+from services.airtable_gateway.storage import RecordsBase
+from services.shared import migration_env
+
+migration_env.run(RecordsBase.metadata)

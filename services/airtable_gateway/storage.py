@@ -1,0 +1,190 @@
+"""airtable-gateway's tables: the records of native bases, and each table's auto-number counter.
+
+Hot paths use SQLAlchemy Core on these `Table` objects: rows are plain tuples, never ORM objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+
+from services.shared.db import UTCDateTime
+
+
+class RecordsBase(DeclarativeBase):
+    pass
+
+
+# JSONB on PostgreSQL so that formulas translated to SQL can use its operators.
+Cells = JSON().with_variant(JSONB(), "postgresql")
+
+records = Table(
+    "airtable_records",
+    RecordsBase.metadata,
+    Column("id", String(17), primary_key=True),
+    Column("tenant_id", String(17), nullable=False),
+    Column("base_id", String(17), nullable=False),
+    Column("table_id", String(17), nullable=False),
+    # Stored cells keyed by field id; empty and computed cells are absent.
+    Column("cells", Cells, nullable=False),
+    Column("auto_number", Integer(), nullable=False),
+    Column("created_time", UTCDateTime(), nullable=False),
+    Column("last_modified_time", UTCDateTime(), nullable=False),
+    Column("created_by", String(17), nullable=False),
+    Column("last_modified_by", String(17), nullable=False),
+    # Every page is read in this order within one table.
+    Index("ix_airtable_records_tenant_table_number", "tenant_id", "table_id", "auto_number"),
+)
+
+counters = Table(
+    "airtable_record_counters",
+    RecordsBase.metadata,
+    Column("table_id", String(17), primary_key=True),
+    Column("tenant_id", String(17), nullable=False),
+    # The auto number given to the table's latest record.
+    Column("last_number", Integer(), nullable=False),
+)
+
+
+@dataclass
+class Row:
+    """One stored record."""
+
+    id: str
+    cells: dict[str, Any]
+    auto_number: int
+    created_time: dt.datetime
+    last_modified_time: dt.datetime
+    created_by: str
+    last_modified_by: str
+
+
+ROW_COLUMNS = (
+    records.c.id,
+    records.c.cells,
+    records.c.auto_number,
+    records.c.created_time,
+    records.c.last_modified_time,
+    records.c.created_by,
+    records.c.last_modified_by,
+)
+
+
+def to_row(values: Sequence[Any]) -> Row:
+    return Row(*values)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where records live: every query filters on all three."""
+
+    tenant_id: str
+    base_id: str
+    table_id: str
+
+    def where(self) -> tuple[Any, ...]:
+        return (
+            records.c.tenant_id == self.tenant_id,
+            records.c.base_id == self.base_id,
+            records.c.table_id == self.table_id,
+        )
+
+
+async def rows_by_id(
+    session: AsyncSession, scope: Scope, record_ids: Iterable[str], *, for_update: bool = False
+) -> dict[str, Row]:
+    ids = list(dict.fromkeys(record_ids))
+    if not ids:
+        return {}
+    query = select(*ROW_COLUMNS).where(*scope.where(), records.c.id.in_(ids))
+    if for_update:
+        query = query.with_for_update()
+    return {row.id: row for row in map(to_row, (await session.execute(query)).all())}
+
+
+async def take_numbers(session: AsyncSession, scope: Scope, count: int) -> range:
+    """Reserve `count` auto numbers for the table. The counter row's lock serializes writers."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(counters)
+        .values(table_id=scope.table_id, tenant_id=scope.tenant_id, last_number=count)
+        .on_conflict_do_update(
+            index_elements=[counters.c.table_id],
+            set_={"last_number": counters.c.last_number + count},
+        )
+        .returning(counters.c.last_number)
+    )
+    last = int((await session.execute(statement)).scalar_one())
+    return range(last - count + 1, last + 1)
+
+
+async def insert_rows(session: AsyncSession, scope: Scope, rows: Sequence[Row]) -> None:
+    if rows:
+        await session.execute(
+            records.insert(),
+            [
+                {
+                    "tenant_id": scope.tenant_id,
+                    "base_id": scope.base_id,
+                    "table_id": scope.table_id,
+                    **row.__dict__,
+                }
+                for row in rows
+            ],
+        )
+
+
+async def save_cells(session: AsyncSession, scope: Scope, row: Row) -> None:
+    await session.execute(
+        update(records)
+        .where(*scope.where(), records.c.id == row.id)
+        .values(
+            cells=row.cells,
+            last_modified_time=row.last_modified_time,
+            last_modified_by=row.last_modified_by,
+        )
+    )
+
+
+async def delete_rows(session: AsyncSession, scope: Scope, record_ids: Sequence[str]) -> None:
+    await session.execute(delete(records).where(*scope.where(), records.c.id.in_(record_ids)))
+
+
+def cell_equals(dialect: str, field_id: str, value: Any) -> Any:
+    """A condition: the record's stored cell `field_id` equals `value` (used to upsert)."""
+    if dialect == "postgresql":
+        return records.c.cells[field_id] == cast(literal(json.dumps(value), String()), JSONB)
+    extracted = func.json_extract(records.c.cells, f'$."{field_id}"')
+    if isinstance(value, list | dict):
+        return extracted == func.json(json.dumps(value))
+    return extracted == value
+
+
+async def ids_matching(
+    session: AsyncSession, scope: Scope, conditions: Sequence[Any], limit: int
+) -> list[str]:
+    query = select(records.c.id).where(*scope.where(), *conditions).limit(limit)
+    return list((await session.execute(query)).scalars())

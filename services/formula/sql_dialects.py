@@ -1,0 +1,126 @@
+"""How PostgreSQL and SQLite spell what the translator needs over the record table
+(`id`, `cells` keyed by field id, `created_time`, `last_modified_time`, `auto_number`)."""
+
+from __future__ import annotations
+
+
+class Postgres:
+    name = "postgresql"
+    true, false = "TRUE", "FALSE"
+    # Text ordering by code point, as Python and SQLite compare.
+    text_order = ' COLLATE "C"'
+
+    def cell_text(self, key: str) -> str:
+        return f"(cells->>'{key}')"
+
+    def cell_number(self, key: str) -> str:
+        return f"CAST(cells->>'{key}' AS double precision)"
+
+    def cell_checkbox(self, key: str) -> str:
+        return f"COALESCE(CAST(cells->>'{key}' AS boolean), FALSE)"
+
+    def cell_date(self, key: str) -> str:
+        # Cells hold UTC ("...Z" or a bare date), so reading them as UTC ignores the session zone.
+        return f"(CAST(cells->>'{key}' AS timestamp) AT TIME ZONE 'UTC')"
+
+    def column_date(self, column: str) -> str:
+        return f"date_trunc('milliseconds', {column})"
+
+    def column_number(self, column: str) -> str:
+        return f"CAST({column} AS double precision)"
+
+    def number_param(self, name: str) -> str:
+        return f"CAST(:{name} AS double precision)"
+
+    def text_param(self, name: str) -> str:
+        return f"CAST(:{name} AS text)"
+
+    def date_param(self, name: str) -> str:
+        return f"CAST(CAST(:{name} AS text) AS timestamptz)"
+
+    def boolean_number(self, sql: str) -> str:
+        return f"(CASE WHEN {sql} THEN 1.0 ELSE 0.0 END)"
+
+    def date_text(self, sql: str) -> str:
+        return f"to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+    def length(self, sql: str) -> str:
+        return f"CAST(length({sql}) AS double precision)"
+
+    def position(self, needle: str, haystack: str) -> str:
+        return f"CAST(strpos({haystack}, {needle}) AS double precision)"
+
+    def trim(self, sql: str, chars: str) -> str:
+        return f"btrim({sql}, {chars})"
+
+    def integer(self, sql: str) -> str:
+        return f"CAST({sql} AS integer)"
+
+    def right(self, sql: str, count: str) -> str:
+        return f"right({sql}, {count})"
+
+    def folds_case(self) -> bool:
+        return True
+
+
+class Sqlite:
+    name = "sqlite"
+    true, false = "1", "0"
+    text_order = ""
+
+    def cell_text(self, key: str) -> str:
+        return f"json_extract(cells, '$.{key}')"
+
+    def cell_number(self, key: str) -> str:
+        # REAL, so that 7 / 2 is 3.5 and not SQLite's integer division.
+        return f"CAST(json_extract(cells, '$.{key}') AS REAL)"
+
+    def cell_checkbox(self, key: str) -> str:
+        return f"COALESCE(json_extract(cells, '$.{key}'), 0)"
+
+    def cell_date(self, key: str) -> str:
+        return self.column_date(f"json_extract(cells, '$.{key}')")
+
+    def column_date(self, column: str) -> str:
+        # Dates are ISO text in one shape, so that comparing the text compares the instants.
+        return f"strftime('%Y-%m-%dT%H:%M:%fZ', {column})"
+
+    def column_number(self, column: str) -> str:
+        return f"CAST({column} AS REAL)"
+
+    def number_param(self, name: str) -> str:
+        return f":{name}"
+
+    def text_param(self, name: str) -> str:
+        return f":{name}"
+
+    def date_param(self, name: str) -> str:
+        return f":{name}"
+
+    def boolean_number(self, sql: str) -> str:
+        return f"CAST({sql} AS REAL)"
+
+    def date_text(self, sql: str) -> str:
+        return sql
+
+    def length(self, sql: str) -> str:
+        return f"CAST(length({sql}) AS REAL)"
+
+    def position(self, needle: str, haystack: str) -> str:
+        return f"CAST(instr({haystack}, {needle}) AS REAL)"
+
+    def trim(self, sql: str, chars: str) -> str:
+        return f"trim({sql}, {chars})"
+
+    def integer(self, sql: str) -> str:
+        return sql
+
+    def right(self, sql: str, count: str) -> str:
+        return f"substr({sql}, -{count})"
+
+    def folds_case(self) -> bool:
+        # SQLite's lower() and upper() change ASCII letters only; Python's change all.
+        return False
+
+
+Dialect = Postgres | Sqlite
