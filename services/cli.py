@@ -66,10 +66,12 @@ def _banner(settings: Settings, host: Host) -> str:
 
 async def up(settings: Settings) -> None:
     """Every service in this process on one port, with Envoy in front."""
+    from services.airtable_gateway import rest
     from services.shared.edge import EnvoyProcess, envoy_config
 
     host = Host(list(SERVICES.values()), settings)
     await host.start()
+    assert host.runtime is not None  # started
     envoy = EnvoyProcess()
     try:
         config = envoy_config(
@@ -78,6 +80,7 @@ async def up(settings: Settings) -> None:
             edge_port=settings.edge_port,
             admin_port=settings.envoy_admin_port,
             upstreams=(settings.grpc_host, host.port),
+            airtable_rest=(settings.airtable_http_host, host.runtime.http_ports[rest.NAME]),
         )
         await envoy.start(config, settings.data_dir.resolve() / "envoy")
         print(_banner(settings, host), flush=True)

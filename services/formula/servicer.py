@@ -115,15 +115,12 @@ class FormulaServicer(formula_pb2_grpc.FormulaServiceServicer):
         ]
         zone = _zone(request.time_zone)
         fields = tuple(table_fields(request.table))
-        answers = []
         for at, formula in enumerate(request.formulas):
             try:
-                answers.append(engine.evaluate_records([formula], fields, records, zone))
+                engine.compiled(formula, fields)  # so that a bad formula is named by its index
             except FormulaSyntaxError as err:
                 raise _bad_formula(err, f"formulas[{at}]") from None
+        values = engine.evaluate_records(request.formulas, fields, records, zone)
         return pb.EvaluateRecordsResponse(
-            records=[
-                pb.RecordValues(values=[_value(answer[i][0]) for answer in answers])
-                for i in range(len(records))
-            ]
+            records=[pb.RecordValues(values=[_value(v) for v in record]) for record in values]
         )

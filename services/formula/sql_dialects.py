@@ -62,6 +62,13 @@ class Postgres:
     def folds_case(self) -> bool:
         return True
 
+    def date_part(self, sql: str, part: str) -> str:
+        """A part of a date in UTC: "year", "month", "day", "hour", "minute" or "second"."""
+        return f"floor(CAST(EXTRACT({part} FROM {sql} AT TIME ZONE 'UTC') AS double precision))"
+
+    def day_text(self, sql: str) -> str:
+        return f"to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
 
 class Sqlite:
     name = "sqlite"
@@ -121,6 +128,13 @@ class Sqlite:
     def folds_case(self) -> bool:
         # SQLite's lower() and upper() change ASCII letters only; Python's change all.
         return False
+
+    def date_part(self, sql: str, part: str) -> str:
+        letter = {"year": "Y", "month": "m", "day": "d", "hour": "H", "minute": "M", "second": "S"}
+        return f"CAST(strftime('%{letter[part]}', {sql}) AS REAL)"
+
+    def day_text(self, sql: str) -> str:
+        return f"strftime('%Y-%m-%d', {sql})"
 
 
 Dialect = Postgres | Sqlite

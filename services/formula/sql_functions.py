@@ -68,6 +68,14 @@ def and_or(t: Translator, node: Apply) -> Sql:
     return Sql("(" + joiner.join(t.condition(t.sql(arg)) for arg in node.args) + ")", BOOLEAN)
 
 
+@rule("XOR")
+def xor(t: Translator, node: Apply) -> Sql:
+    ones = " + ".join(
+        f"(CASE WHEN {t.condition(t.sql(arg))} THEN 1 ELSE 0 END)" for arg in node.args
+    )
+    return Sql(f"(({ones}) % 2 = 1)", BOOLEAN)
+
+
 @rule("NOT")
 def not_(t: Translator, node: Apply) -> Sql:
     return Sql(f"(NOT {t.condition(t.sql(node.args[0]))})", BOOLEAN)
@@ -220,6 +228,26 @@ def _date_operand(t: Translator, arg: Bound) -> str:
     if part.kind != DATE:
         raise Untranslatable(f"a {part.kind} value where a date is expected")
     return part.text
+
+
+def _utc_date(t: Translator, node: Apply) -> str:
+    """The date argument of a function that reads the calendar, which SQL does in UTC only."""
+    if t.ctx.time_zone.key != "UTC":
+        raise Untranslatable(f"{node.function.name}() in a time zone other than UTC")
+    part = t.sql(node.args[0])
+    if part.kind != DATE:
+        raise Untranslatable(f"{node.function.name}() of a {part.kind} value")
+    return part.text
+
+
+@rule("YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND")
+def date_part(t: Translator, node: Apply) -> Sql:
+    return Sql(t.d.date_part(_utc_date(t, node), node.function.name.lower()), NUMBER, True)
+
+
+@rule("DATESTR")
+def datestr(t: Translator, node: Apply) -> Sql:
+    return Sql(t.d.day_text(_utc_date(t, node)), TEXT, True)
 
 
 @rule("RECORD_ID")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 COMPARISONS = ("=", "!=", "<", ">", "<=", ">=")
 # Deeper formulas are refused rather than risk Python's recursion limit while evaluating them.
-MAX_DEPTH = 100
+MAX_DEPTH = 200
 TOO_DEEP = f"the formula nests more than {MAX_DEPTH} levels deep"
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 _OPERATORS = ("!=", "<=", ">=", "=", "<", ">", "&", "+", "-", "*", "/", "(", ")", ",")

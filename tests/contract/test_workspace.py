@@ -678,11 +678,24 @@ async def test_workspace_rpcs_with_bad_ids(api: Api, team: Team, workspace_id: s
     code = grpc.StatusCode.INVALID_ARGUMENT if not workspace_id else grpc.StatusCode.NOT_FOUND
     on = {"workspace_id": workspace_id}
     for method, fields in (
-        ("GetWorkspace", on), ("ListBases", on), ("CreateBase", {**on, "name": "B"}),
-        ("ListMembers", on), ("CreateInvitation", {**on, "email": "a@example.com", "role": EDITOR}),
+        ("GetWorkspace", on), ("CreateBase", {**on, "name": "B"}), ("ListMembers", on),
+        ("CreateInvitation", {**on, "email": "a@example.com", "role": EDITOR}),
+        # An empty workspace id lists the bases of every workspace instead.
+        *([("ListBases", on)] if workspace_id else []),
     ):  # fmt: skip
         err = await fails(api.rpc(team.owner, method, **fields), code)
         assert len(err.details()) < 200
+
+
+async def test_list_bases_without_a_workspace_lists_every_readable_base(api: Api) -> None:
+    owner = await api.sign_up()
+    first, second = await api.workspace(owner), await api.workspace(owner)
+    bases = [await api.base(owner, first.id), await api.base(owner, second.id)]
+    listed = (await api.rpc(owner, "ListBases", workspace_id="")).bases
+    assert sorted(b.id for b in listed) == sorted(b.id for b in bases)
+    # Someone else in the tenant with no role anywhere sees none of them.
+    colleague = await api.colleague(owner)
+    assert not (await api.rpc(colleague, "ListBases", workspace_id="")).bases
 
 
 # Tenancy and identity

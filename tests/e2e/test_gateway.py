@@ -66,7 +66,7 @@ def bearer(token: str) -> dict[str, str]:
 def airtable_error(response: httpx.Response, status: int) -> dict[str, str]:
     """The `{"error": {"type", "message"}}` body of a gateway refusal."""
     assert response.status_code == status, response.text
-    assert response.headers["content-type"] == JSON
+    assert response.headers["content-type"].partition(";")[0] == JSON
     body = response.json()
     assert set(body) == {"error"} and set(body["error"]) == {"type", "message"}
     error: dict[str, str] = body["error"]
@@ -233,7 +233,7 @@ async def test_a_pat_gets_whoami_with_its_scopes_but_no_account_route(
     assert airtable_error(spoofed, 403)
 
 
-async def test_airtable_paths_no_service_serves_yet_are_judged_before_their_404(
+async def test_airtable_paths_are_judged_before_the_base_is_looked_up(
     http: httpx.AsyncClient,
 ) -> None:
     session = await register(http)
@@ -252,11 +252,10 @@ async def test_airtable_paths_no_service_serves_yet_are_judged_before_their_404(
     for method, path in [("POST", records), ("GET", f"/v0/{other_base}/Tasks")]:
         error = airtable_error(await http.request(method, path, headers=pat, json={}), 403)
         assert error["type"] == "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND"
-    # Allowed through, it is simply not there (yet).
+    # Allowed through, the base is simply not there.
     for headers in (pat, bearer(session["access_token"])):
-        missing = await http.get(records, headers=headers)
-        assert missing.status_code == 404
-        assert missing.json() == {"code": 404, "message": "Not Found"}
+        missing = airtable_error(await http.get(records, headers=headers), 404)
+        assert missing["type"] == "BASE_NOT_FOUND"
     # Elsewhere an unknown path is a 404 for anyone.
     assert (await http.get("/v1/no-such-route")).status_code == 404
 

@@ -62,6 +62,8 @@ def _numbers(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         inner.map(lambda a: f"INT({a})"), inner.map(lambda a: f"-{a}"),
         inner.map(lambda a: f"({a} / 4)"), two.map(lambda t: f"MAX({t[0]}, {t[1]})"),
         two.map(lambda t: f"SUM({t[0]}, {t[1]})"), text_leaf.map(lambda t: f"LEN({t})"),
+        st.tuples(st.sampled_from(["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"]),
+                  date_leaf).map(lambda t: f"{t[0]}({t[1]})"),
     )  # fmt: skip
 
 
@@ -80,6 +82,7 @@ conditions = st.recursive(st.one_of(comparisons, bool_leaf), lambda inner: st.on
     st.tuples(inner, inner).map(lambda t: f"AND({t[0]}, {t[1]})"),
     st.tuples(inner, inner).map(lambda t: f"OR({t[0]}, {t[1]})"),
     inner.map(lambda c: f"NOT({c})"),
+    st.tuples(inner, inner, inner).map(lambda t: f"XOR({', '.join(t)})"),
 ), max_leaves=3)  # fmt: skip
 formulas = st.one_of(
     conditions, numbers, texts,
