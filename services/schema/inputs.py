@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from services.shared.errors import InvalidArgument
+from services.shared.names import checked_name
 
 MAX_NAME_LEN = 255
 
 
 def name(value: str, where: str, *, reason: str = "INVALID_NAME") -> str:
     """A table, field or view name: trimmed, 1 to 255 characters, no control characters."""
-    cleaned = value.strip()
-    if not cleaned:
-        problem = "is required"
-    elif len(cleaned) > MAX_NAME_LEN:
-        problem = f"must be at most {MAX_NAME_LEN} characters"
-    elif any(unicodedata.category(c) == "Cc" for c in cleaned):
-        problem = "must not contain control characters"
-    else:
-        return cleaned
-    raise InvalidArgument(f"{where} {problem}", fields={where: problem}, reason=reason)
+    return checked_name(value, where, max_len=MAX_NAME_LEN, reason=reason)
 
 
 def key(value: str) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import cast
 
 from pyat.permission.v1 import permission_pb2
 
 from services.shared.errors import InvalidArgument
+from services.shared.names import checked_name
 
 MAX_NAME_LEN = 200
 ROLES = frozenset(permission_pb2.Role.values()) - {permission_pb2.ROLE_UNSPECIFIED}
@@ -15,18 +15,7 @@ ROLES = frozenset(permission_pb2.Role.values()) - {permission_pb2.ROLE_UNSPECIFI
 
 def name(value: str, field: str = "name") -> str:
     """A workspace or base name: trimmed, 1 to 200 characters, no control characters."""
-    cleaned = value.strip()
-    problem = None
-    if not cleaned:
-        problem = "is required"
-    elif len(cleaned) > MAX_NAME_LEN:
-        problem = f"must be at most {MAX_NAME_LEN} characters"
-    # Control characters (NUL above all, which PostgreSQL refuses) have no place in a name.
-    elif any(unicodedata.category(c) == "Cc" for c in cleaned):
-        problem = "must not contain control characters"
-    if problem:
-        raise InvalidArgument(f"{field} {problem}", fields={field: problem}, reason="INVALID_NAME")
-    return cleaned
+    return checked_name(value, field, max_len=MAX_NAME_LEN)
 
 
 def role(value: int) -> permission_pb2.Role:
