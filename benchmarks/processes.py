@@ -147,6 +147,7 @@ class PyatServer(Process):
             "PYAT_EDGE_PORT": str(edge_port),
             "PYAT_ENVOY_ADMIN_PORT": str(free_port()),
             "PYAT_METRICS_PORT": "0",
+            "PYAT_AIRTABLE_HTTP_PORT": "0",
             "PYAT_DATA_DIR": str(data_dir),
         }
         self.ready_marker = "PyAirtable is up." if command[0] == "up" else "serving "

@@ -14,7 +14,13 @@ from services.api_gateway.routes import Match, match
 from services.shared.clients import Clients
 from services.shared.edge import BASE_HEADER
 from services.shared.errors import Unavailable
-from services.shared.identity import SCOPES_HEADER, TENANT_HEADER, USER_HEADER, parse_bearer
+from services.shared.identity import (
+    SCOPES_HEADER,
+    TENANT_HEADER,
+    TOKEN_BASES_HEADER,
+    USER_HEADER,
+    parse_bearer,
+)
 
 # Far longer than any token we issue; longer ones are refused without asking auth-service.
 MAX_TOKEN_CHARS = 4096
@@ -136,6 +142,8 @@ class Authorizer:
         headers = [(TENANT_HEADER, claims.tenant_id), (USER_HEADER, claims.user_id)]
         if personal:
             headers.append((SCOPES_HEADER, " ".join(claims.scopes)))
+            if claims.base_ids:
+                headers.append((TOKEN_BASES_HEADER, " ".join(claims.base_ids)))
         if route is not None and route.base_id is not None:
             headers.append((BASE_HEADER, route.base_id))
         return Allowed(tuple(headers))

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 TENANT_HEADER = "x-pyat-tenant-id"
 USER_HEADER = "x-pyat-user-id"
 SCOPES_HEADER = "x-pyat-scopes"
-IDENTITY_HEADERS = (TENANT_HEADER, USER_HEADER, SCOPES_HEADER)
+# The bases a personal access token is limited to (space-separated), when it is; set by the
+# edge for the REST front, which must not list other bases to such a token.
+TOKEN_BASES_HEADER = "x-pyat-token-bases"
+IDENTITY_HEADERS = (TENANT_HEADER, USER_HEADER, SCOPES_HEADER, TOKEN_BASES_HEADER)
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,24 @@ async def create_base(
     return base
 
 
+async def test_a_token_limited_to_one_base_lists_only_that_base(
+    http: httpx.AsyncClient,
+) -> None:
+    account = await sign_up(http)
+    first, second = await create_base(http, account), await create_base(http, account)
+    limited = await call(
+        http,
+        "POST",
+        "/v1/auth/tokens",
+        account.session["access_token"],
+        json={"name": "one", "scopes": ["schema.bases:read"], "base_ids": [second["id"]]},
+    )
+    listed = await call(http, "GET", "/v0/meta/bases", limited["token"])
+    assert [b["id"] for b in listed["bases"]] == [second["id"]]
+    everything = await call(http, "GET", "/v0/meta/bases", account.pat)
+    assert {b["id"] for b in everything["bases"]} == {first["id"], second["id"]}
+
+
 async def test_the_metadata_api_creates_and_describes_bases_tables_and_fields(
     http: httpx.AsyncClient,
 ) -> None:
