@@ -17,10 +17,11 @@ def _add_to_server(server: grpc.aio.Server, runtime: Runtime) -> None:
 
 
 async def _on_start(runtime: Runtime) -> None:
-    from services.airtable_gateway import rest
-    from services.airtable_gateway.connected import events
+    from services.airtable_gateway import events, rest
+    from services.airtable_gateway.connected import events as connected_events
 
     await events.subscribe(runtime)
+    await connected_events.subscribe(runtime)
     await rest.start(runtime)
 
 

@@ -9,12 +9,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
-from sqlalchemy import Select, TextClause, select, text
+from sqlalchemy import Select, TextClause, TextualSelect, select, text
 
 from services.airtable_gateway.computed import LINK_DERIVED, Computed, formula_record
 from services.airtable_gateway.formulas import RECORDS_SCANNED, Formulas, Translation
 from services.airtable_gateway.offsets import Offsets, query_hash
 from services.airtable_gateway.output import Renderer, output_spec
+from services.airtable_gateway.sort_indexes import SortIndexes, with_index
 from services.airtable_gateway.storage import ROW_COLUMNS, Row, Scope, records, to_row
 from services.airtable_gateway.tables import Schemas, TableSchema
 from services.shared.db import Database
@@ -52,8 +53,10 @@ class Listing:
         computed: Computed,
         renderer: Renderer,
         offsets: Offsets,
+        sort_indexes: SortIndexes,
     ) -> None:
         self._db = db
+        self._sort_indexes = sort_indexes
         self._schemas = schemas
         self._formulas = formulas
         self._computed = computed
@@ -118,19 +121,25 @@ class Listing:
                 _, condition, params = translated.bound(f"f{len(conditions)}")
                 conditions.append(_bound(f"({condition})", params))
         orders: list[TextClause] = []
+        index = None
         for number, key in enumerate(query.sorts):
             sort = await self._formulas.translate(table, f"{{{key.field_id}}}", zone, "sorts")
             if sort is None:
                 break
+            if number == 0 and not sort.params:
+                index = self._sort_indexes.ensure(table.id, key.field_id, sort.sql)
             orders.append(_order(sort, key, f"s{number}"))
-        statement = select(*ROW_COLUMNS).where(*scope.where(), *conditions)
+        statement = select(*ROW_COLUMNS).where(*scope.where(literal_table=True), *conditions)
         if untranslated or len(orders) < len(query.sorts):
             return await self._python_page(
                 caller, scope, statement, query, untranslated, position, count
             )
-        statement = statement.order_by(*orders, records.c.auto_number)
+        ordered = statement.order_by(*orders, records.c.auto_number).limit(count).offset(position)
+        page: Select[Any] | TextualSelect = ordered
+        if index is not None and self._db.is_sqlite:
+            page = with_index(ordered, index)
         async with self._db.read() as session:
-            found = await session.execute(statement.limit(count).offset(position))
+            found = await session.execute(page)
         return [to_row(values) for values in found.all()]
 
     async def _python_page(

@@ -15,6 +15,7 @@ from services.airtable_gateway.listing import Listing
 from services.airtable_gateway.offsets import Offsets
 from services.airtable_gateway.output import Renderer, output_spec
 from services.airtable_gateway.quota import RecordQuota
+from services.airtable_gateway.sort_indexes import SortIndexes
 from services.airtable_gateway.storage import Scope, rows_by_id
 from services.airtable_gateway.tables import Schemas
 from services.airtable_gateway.writes import Writes, record_not_found
@@ -37,8 +38,15 @@ class AirtableGatewayServicer(airtable_gateway_pb2_grpc.AirtableGatewayServiceSe
         computed = Computed(runtime.db, self.schemas, self.formulas, Collaborators(runtime))
         self.renderer = Renderer(computed)
         offsets = Offsets(runtime.settings.jwt_secret or "")
+        self.sort_indexes = SortIndexes(runtime.db)
         self.listing = Listing(
-            runtime.db, self.schemas, self.formulas, computed, self.renderer, offsets
+            runtime.db,
+            self.schemas,
+            self.formulas,
+            computed,
+            self.renderer,
+            offsets,
+            self.sort_indexes,
         )
         self.writes = Writes(runtime, self.schemas, self.renderer, RecordQuota(runtime))
 

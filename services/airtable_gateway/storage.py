@@ -22,6 +22,7 @@ from sqlalchemy import (
     delete,
     func,
     literal,
+    literal_column,
     select,
     update,
 )
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 from services.shared.db import UTCDateTime
+from services.shared.ids import looks_like
 
 
 class RecordsBase(DeclarativeBase):
@@ -96,6 +98,14 @@ def to_row(values: Sequence[Any]) -> Row:
     return Row(*values)
 
 
+def table_literal(table_id: str) -> str:
+    """The table id as an SQL literal: a partial index is used only when the query names its
+    table the same way. Table ids are `tbl` and 14 letters or digits, so nothing to escape."""
+    if not looks_like(table_id, "tbl"):
+        raise ValueError(f"not a table id: {table_id!r}")
+    return f"'{table_id}'"
+
+
 @dataclass(frozen=True)
 class Scope:
     """Where records live: every query filters on all three."""
@@ -104,12 +114,13 @@ class Scope:
     base_id: str
     table_id: str
 
-    def where(self) -> tuple[Any, ...]:
-        return (
-            records.c.tenant_id == self.tenant_id,
-            records.c.base_id == self.base_id,
-            records.c.table_id == self.table_id,
-        )
+    def where(self, *, literal_table: bool = False) -> tuple[Any, ...]:
+        """With `literal_table`, the table id is written into the SQL rather than bound, so
+        that the table's partial sort indexes can serve the query (see sort_indexes.py)."""
+        table: Any = records.c.table_id == self.table_id
+        if literal_table:
+            table = records.c.table_id == literal_column(table_literal(self.table_id))
+        return (records.c.tenant_id == self.tenant_id, records.c.base_id == self.base_id, table)
 
 
 async def rows_by_id(

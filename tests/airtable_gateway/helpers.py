@@ -3,7 +3,8 @@ stubs for schema-service and airtable-gateway acting as that owner."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ from prometheus_client import REGISTRY
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from pyat.airtable.v1 import airtable_gateway_pb2_grpc
 from pyat.schema.v1 import schema_pb2, schema_pb2_grpc
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
 
 from services.shared.server import Host
 from tests.contract.test_workspace import Api, Person, api_on
@@ -155,3 +158,21 @@ async def new_base(host: Host, channel: grpc.aio.Channel) -> Base:
         schema_pb2_grpc.SchemaServiceStub(channel),
         airtable_gateway_pb2_grpc.AirtableGatewayServiceStub(channel),
     )
+
+
+@contextmanager
+def page_statements(host: Host) -> Iterator[list[tuple[str, Any]]]:
+    """The sorted page queries the gateway sends, with their parameters, as they are sent."""
+    assert host.runtime is not None
+    engine = host.runtime.db.engine.sync_engine
+    seen: list[tuple[str, Any]] = []
+
+    def capture(conn: Connection, cursor: Any, sql: str, params: Any, *_: Any) -> None:
+        if "FROM airtable_records" in sql and "ORDER BY" in sql:
+            seen.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
