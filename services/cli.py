@@ -47,6 +47,7 @@ def _banner(settings: Settings, host: Host) -> str:
         "",
         "PyAirtable is up.",
         f"  REST API (Envoy):  {edge}   point a browser or client here",
+        f'  Airtable clients:  Api(personal_access_token, endpoint_url="{edge}")  (/v0/)',
         f"  gRPC:              {host.address}   grpcurl -plaintext {host.address} list",
         f"  Metrics:           http://{settings.grpc_host}:{settings.metrics_port}/metrics"
         if settings.metrics_port
