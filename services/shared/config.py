@@ -55,6 +55,10 @@ class Settings:
     # Explicit addresses of other services (PYAT_<SERVICE>_ADDR), for `pyat serve`.
     service_addrs: Mapping[str, str] = field(default_factory=dict)
     otlp_endpoint: str | None = None
+    # Where connected bases may point (PYAT_AIRTABLE_ENDPOINTS, comma-separated): a tenant's
+    # endpoint URL must have one's scheme and host (and its port, if it names one), so the
+    # server never becomes a way into hosts on its own network.
+    airtable_endpoints: tuple[str, ...] = ("https://api.airtable.com",)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +90,12 @@ class Settings:
             log_json=env.get("PYAT_LOG_FORMAT", "json") != "text",
             service_addrs=addrs,
             otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+            airtable_endpoints=tuple(
+                url.strip()
+                for url in env.get("PYAT_AIRTABLE_ENDPOINTS", "").split(",")
+                if url.strip()
+            )
+            or cls.airtable_endpoints,
         )
 
     def with_(self, **changes: Any) -> Settings:

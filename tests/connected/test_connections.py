@@ -131,6 +131,9 @@ async def test_connect_with_a_wrong_token_fails_and_registers_nothing(
         ({"token": "  "}, "token"),
         ({"token": "pat with spaces"}, "token"),
         ({"endpoint_url": "ftp://example.com"}, "endpoint_url"),
+        # Only the hosts the server is configured to reach: not its own network.
+        ({"endpoint_url": "http://169.254.169.254/latest"}, "endpoint_url"),
+        ({"endpoint_url": "https://127.0.0.1"}, "endpoint_url"),
         ({"endpoint_url": "http://"}, "endpoint_url"),
         ({"endpoint_url": "http://[::1"}, "endpoint_url"),
         ({"workspace_id": ""}, "workspace_id"),

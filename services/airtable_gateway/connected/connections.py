@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -64,6 +65,7 @@ class Connections:
         self._cache = runtime.cache
         self._client = client
         self._cipher = TokenCipher(runtime.settings)
+        self._allowed_endpoints = runtime.settings.airtable_endpoints
         self._workspaces = workspace_pb2_grpc.WorkspaceServiceStub(
             runtime.clients.channel("workspace")
         )
@@ -79,7 +81,7 @@ class Connections:
         return None if cached == _NATIVE else self._open(_load(cached))
 
     async def connect(self, caller: Caller, request: pb.ConnectBaseRequest) -> pb.Connection:
-        endpoint = _check_connect(request)
+        endpoint = _check_connect(request, self._allowed_endpoints)
         token = request.token.strip()
         # A wrong token or base fails here, before a base is registered for it.
         await self._client.verify(Target(endpoint, request.airtable_base_id, token))
@@ -199,7 +201,7 @@ def _load(cached: bytes) -> ConnectionRow:
 _COLUMNS = tuple(column.key for column in ConnectionRow.__table__.columns)
 
 
-def _check_connect(request: pb.ConnectBaseRequest) -> str:
+def _check_connect(request: pb.ConnectBaseRequest, allowed: Sequence[str]) -> str:
     """The request's endpoint URL, normalized, once every field is valid."""
     bad: dict[str, str] = {}
     if not request.workspace_id:
@@ -216,9 +218,21 @@ def _check_connect(request: pb.ConnectBaseRequest) -> str:
     endpoint = (request.endpoint_url.strip() or DEFAULT_ENDPOINT).rstrip("/")
     if not _is_http_url(endpoint):
         bad["endpoint_url"] = "an http(s) URL such as https://api.airtable.com"
+    elif not any(_within(endpoint, url) for url in allowed):
+        bad["endpoint_url"] = f"not one this server may reach: {', '.join(allowed)}"
     if bad:
         raise InvalidArgument("the connection request is not valid", fields=bad)
     return endpoint
+
+
+def _within(endpoint: str, allowed: str) -> bool:
+    """Whether `endpoint` is on the allowed URL's scheme and host (and port, if it has one)."""
+    try:
+        mine, theirs = urlsplit(endpoint), urlsplit(allowed)
+        same_port = theirs.port is None or mine.port == theirs.port
+    except ValueError:
+        return False
+    return (mine.scheme, mine.hostname) == (theirs.scheme, theirs.hostname) and same_port
 
 
 def _is_http_url(url: str) -> bool:
