@@ -7,7 +7,7 @@ from pyat.events.v1 import events_pb2
 from sqlalchemy import delete, select
 
 from services.airtable_gateway.sort_indexes import SortIndexes
-from services.airtable_gateway.storage import counters, records
+from services.airtable_gateway.storage import counters, records, rewrite_choices
 from services.shared.runtime import Runtime
 
 _TYPES = (events_pb2.TableChanged, events_pb2.FieldChanged, events_pb2.BaseChanged)
@@ -39,6 +39,16 @@ async def subscribe(runtime: Runtime) -> None:
             event.payload.Unpack(field)
             if field.change == "deleted":
                 await indexes.drop(field.table_id, field.field_id)
+            elif field.renamed_choices or field.removed_choices:
+                async with db.transaction() as session:
+                    await rewrite_choices(
+                        session,
+                        field.tenant_id,
+                        field.table_id,
+                        field.field_id,
+                        dict(field.renamed_choices),
+                        set(field.removed_choices),
+                    )
         elif event.type == events_pb2.BaseChanged.DESCRIPTOR.full_name:
             base = events_pb2.BaseChanged()
             event.payload.Unpack(base)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     cast,
     delete,
     func,
@@ -199,3 +200,46 @@ async def ids_matching(
 ) -> list[str]:
     query = select(records.c.id).where(*scope.where(), *conditions).limit(limit)
     return list((await session.execute(query)).scalars())
+
+
+async def rewrite_choices(
+    session: AsyncSession,
+    tenant_id: str,
+    table_id: str,
+    field_id: str,
+    renamed: Mapping[str, str],
+    removed: Set[str],
+) -> int:
+    """Cells keep select choices by name: follow renamed choices and drop removed ones in
+    every record of the table that has the field. Returns how many records changed."""
+    dialect = session.get_bind().dialect.name
+    has_field = (
+        records.c.cells.has_key(field_id)
+        if dialect == "postgresql"
+        else func.json_type(records.c.cells, f'$."{field_id}"').is_not(None)
+    )
+    found = await session.execute(
+        select(records.c.id, records.c.cells).where(
+            records.c.tenant_id == tenant_id, records.c.table_id == table_id, has_field
+        )
+    )
+    changed = []
+    for record_id, cells in found.all():
+        value = cells[field_id]
+        names = value if isinstance(value, list) else [value]
+        kept = [renamed.get(name, name) for name in names if name not in removed]
+        if kept == names:
+            continue
+        if not kept:
+            cells.pop(field_id)
+        else:
+            cells[field_id] = kept if isinstance(value, list) else kept[0]
+        changed.append({"record_id": record_id, "new_cells": cells})
+    if changed:
+        await session.execute(
+            update(records)
+            .where(records.c.id == bindparam("record_id"))
+            .values(cells=bindparam("new_cells")),
+            changed,
+        )
+    return len(changed)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from pyat.events.v1 import events_pb2
 from pyat.permission.v1 import permission_pb2
@@ -40,6 +41,14 @@ def find_table(schema: BaseSchema, ref: str) -> TableRow:
         if found is not None:
             return found
     raise table_not_found(ref)
+
+
+@dataclass(frozen=True)
+class ChoiceChanges:
+    """What a change did to a select field's choices: old name to new, and names removed."""
+
+    renamed: dict[str, str]
+    removed: list[str]
 
 
 class Change:
@@ -107,8 +116,14 @@ class Change:
         self._event(events_pb2.TableChanged(table_id=table.id, change="updated"))
         self.touch(table)
 
-    def field_changed(self, table: TableRow, field: FieldRow, change: str) -> None:
-        self._event(events_pb2.FieldChanged(table_id=table.id, field_id=field.id, change=change))
+    def field_changed(
+        self, table: TableRow, field: FieldRow, change: str, choices: ChoiceChanges | None = None
+    ) -> None:
+        event = events_pb2.FieldChanged(table_id=table.id, field_id=field.id, change=change)
+        if choices is not None:
+            event.renamed_choices.update(choices.renamed)
+            event.removed_choices.extend(choices.removed)
+        self._event(event)
         self.touch(table)
 
     def touch(self, table: TableRow) -> None:

@@ -4,12 +4,13 @@ only when nothing is computed from them. A link field and its inverse come and g
 from __future__ import annotations
 
 from collections.abc import Set
+from typing import Any
 
 from google.protobuf import json_format
 from pyat.schema.v1 import schema_pb2
 
 from services.schema import inputs, messages
-from services.schema.changes import Change, SchemaStore
+from services.schema.changes import Change, ChoiceChanges, SchemaStore
 from services.schema.field_types import require_known
 from services.schema.formulas import referenced_ids
 from services.schema.relations import Relations, dependants
@@ -124,12 +125,13 @@ class Fields:
                 field.name_key = inputs.key(field.name)
             if request.HasField("description"):
                 field.description = request.description
+            before = field.options
             if request.HasField("options"):
                 raw = json_format.MessageToDict(request.options)
                 field.options = await self.relations.options(
                     change, table, field, raw, "field", field.options
                 )
-            change.field_changed(table, field, "updated")
+            change.field_changed(table, field, "updated", choices_of(before, field.options))
         return field_message(change, table, field), messages.table_in(change.schema, table)
 
     async def delete(self, caller: Caller, base_id: str, table_id: str, field_id: str) -> None:
@@ -146,6 +148,15 @@ class Fields:
                 linked = change.table(field.options["linkedTableId"])
                 doomed.append((linked, change.field(linked, inverse_id)))
             await delete_fields(change, doomed)
+
+
+def choices_of(before: dict[str, Any], after: dict[str, Any]) -> ChoiceChanges:
+    """What an options change did to a select field's choices, matched by choice id."""
+    old = {c["id"]: c["name"] for c in before.get("choices", [])}
+    new = {c["id"]: c["name"] for c in after.get("choices", [])}
+    renamed = {old[i]: new[i] for i in old.keys() & new.keys() if old[i] != new[i]}
+    removed = [old[i] for i in old.keys() - new.keys()]
+    return ChoiceChanges(renamed, removed)
 
 
 async def delete_fields(

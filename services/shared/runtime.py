@@ -33,6 +33,7 @@ class Runtime:
     # Ports of the HTTP listeners services started beside gRPC, by name (e.g. the REST front).
     http_ports: dict[str, int] = field(default_factory=dict)
     _listener_stops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -56,8 +57,14 @@ class Runtime:
         while self._listener_stops:
             await self._listener_stops.pop()()
 
+    def on_close(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Have `close` (releasing a client's connections, say) run when the process closes."""
+        self._closers.append(close)
+
     async def close(self) -> None:
         await self.stop_listening()
+        while self._closers:
+            await self._closers.pop()()
         await self.outbox.stop()
         await self.clients.close()
         await self.bus.close()

@@ -21,6 +21,7 @@ __all__ = ["ConnectedBases", "Connection"]
 class ConnectedBases:
     def __init__(self, runtime: Runtime) -> None:
         client = AirtableClient(runtime.cache)
+        runtime.on_close(client.close)
         self._connections = Connections(runtime, client)
         self._forward = Forwarder(client)
 

@@ -11,7 +11,9 @@ from services.shared.runtime import Runtime
 
 
 async def subscribe(runtime: Runtime) -> None:
-    connections = Connections(runtime, AirtableClient(runtime.cache))
+    client = AirtableClient(runtime.cache)
+    runtime.on_close(client.close)
+    connections = Connections(runtime, client)
 
     async def on_base_changed(event: events_pb2.Event) -> None:
         changed = events_pb2.BaseChanged()

@@ -181,20 +181,31 @@ class TableChanged(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., change: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...
 
 class FieldChanged(_message.Message):
-    __slots__ = ("tenant_id", "base_id", "table_id", "field_id", "change", "actor_id")
+    __slots__ = ("tenant_id", "base_id", "table_id", "field_id", "change", "actor_id", "renamed_choices", "removed_choices")
+    class RenamedChoicesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     BASE_ID_FIELD_NUMBER: _ClassVar[int]
     TABLE_ID_FIELD_NUMBER: _ClassVar[int]
     FIELD_ID_FIELD_NUMBER: _ClassVar[int]
     CHANGE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    RENAMED_CHOICES_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_CHOICES_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     base_id: str
     table_id: str
     field_id: str
     change: str
     actor_id: str
-    def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., field_id: _Optional[str] = ..., change: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...
+    renamed_choices: _containers.ScalarMap[str, str]
+    removed_choices: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., field_id: _Optional[str] = ..., change: _Optional[str] = ..., actor_id: _Optional[str] = ..., renamed_choices: _Optional[_Mapping[str, str]] = ..., removed_choices: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RecordCreated(_message.Message):
     __slots__ = ("tenant_id", "base_id", "table_id", "record_id", "fields", "actor_id")
