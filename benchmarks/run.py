@@ -430,14 +430,18 @@ def _line(result: dict[str, Any]) -> str:
 
 @contextmanager
 def workspace(keep: bool) -> Iterator[Path]:
+    """A folder for the run's logs and data: removed afterwards, unless asked to keep it or
+    the run failed (the servers' logs are what tells why)."""
     path = Path(tempfile.mkdtemp(prefix="pyat-bench-"))
     try:
         yield path
-    finally:
-        if keep:
-            print(f"logs and data kept in {path}")
-        else:
-            shutil.rmtree(path, ignore_errors=True)
+    except BaseException:
+        print(f"the run failed: logs and data kept in {path}", file=sys.stderr)
+        raise
+    if keep:
+        print(f"logs and data kept in {path}")
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def profile(suite: Suite, scenario: Scenario, out: Path) -> Path:
