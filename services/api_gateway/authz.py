@@ -3,7 +3,6 @@ headers that tell the services behind the edge."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import grpc
@@ -11,6 +10,12 @@ from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from services.api_gateway.flights import Flights
 from services.api_gateway.routes import Match, match
+from services.shared.airtable_errors import (
+    AUTHENTICATION_REQUIRED,
+    INVALID_PERMISSIONS,
+    UNAUTHORIZED,
+    error_json,
+)
 from services.shared.clients import Clients
 from services.shared.edge import BASE_HEADER
 from services.shared.errors import Unavailable
@@ -27,11 +32,6 @@ MAX_TOKEN_CHARS = 4096
 # As long as Envoy waits for a check.
 VERIFY_TIMEOUT_S = 1.0
 _MAX_DETAIL_CHARS = 120
-
-# Airtable's error types (https://support.airtable.com/docs/airtable-api-common-troubleshooting).
-AUTHENTICATION_REQUIRED = "AUTHENTICATION_REQUIRED"
-UNAUTHORIZED = "UNAUTHORIZED"
-INVALID_PERMISSIONS = "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND"
 
 # What auth-service answers about a token that is no good (anything else means it is down).
 _TOKEN_REFUSALS = frozenset(
@@ -70,7 +70,7 @@ class Refused:
         """Airtable's JSON error for REST clients; the plain message for gRPC (grpc-message)."""
         if not rest:
             return self.message
-        return json.dumps({"error": {"type": self.error_type, "message": self.message}})
+        return error_json(self.error_type, self.message)
 
 
 _MISSING = Refused(

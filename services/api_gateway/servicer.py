@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -17,6 +16,7 @@ from google.rpc import status_pb2
 
 from services.api_gateway.authz import Allowed, Authorizer, Request
 from services.api_gateway.limits import Plans, RateLimiter, Verdict
+from services.shared.airtable_errors import RATE_LIMIT_REACHED, error_json
 from services.shared.edge import ORIGINAL_METHOD_HEADER, ORIGINAL_PATH_HEADER
 from services.shared.errors import Unavailable
 from services.shared.runtime import Context, Runtime
@@ -110,9 +110,7 @@ class RateLimitServicer(rls_pb2_grpc.RateLimitServiceServicer):  # type: ignore[
             response.response_headers_to_add.append(
                 base_pb2.HeaderValue(key="retry-after", value=str(retry_after))
             )
-            response.raw_body = json.dumps(
-                {"error": {"type": "RATE_LIMIT_REACHED", "message": message}}
-            ).encode()
+            response.raw_body = error_json(RATE_LIMIT_REACHED, message).encode()
         return response
 
     def _warn(self, err: Unavailable) -> None:

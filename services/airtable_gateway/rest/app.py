@@ -11,6 +11,7 @@ from aiohttp.typedefs import Handler
 from services.airtable_gateway.rest import meta, records
 from services.airtable_gateway.rest.errors import AirtableError, from_http, from_rpc
 from services.airtable_gateway.rest.stubs import STUBS, Stubs
+from services.shared.airtable_errors import AUTHENTICATION_REQUIRED
 from services.shared.identity import SCOPES_HEADER, TENANT_HEADER, USER_HEADER, Caller, act_as
 
 log = logging.getLogger("pyat.airtable_gateway.rest")
@@ -51,7 +52,7 @@ async def caller_identity(request: web.Request, handler: Handler) -> web.StreamR
     tenant_id = request.headers.get(TENANT_HEADER, "")
     user_id = request.headers.get(USER_HEADER, "")
     if not tenant_id or not user_id:
-        raise AirtableError(401, "AUTHENTICATION_REQUIRED", "Authentication required.")
+        raise AirtableError(401, AUTHENTICATION_REQUIRED, "Authentication required.")
     scopes = tuple(request.headers.get(SCOPES_HEADER, "").split())
     act_as(Caller(user_id=user_id, tenant_id=tenant_id, scopes=scopes))
     return await handler(request)

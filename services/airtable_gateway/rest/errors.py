@@ -7,9 +7,15 @@ import grpc
 from aiohttp import web
 from google.rpc import error_details_pb2, status_pb2
 
+from services.shared.airtable_errors import (
+    AUTHENTICATION_REQUIRED,
+    INVALID_PERMISSIONS,
+    RATE_LIMIT_REACHED,
+    error_body,
+)
+
 INVALID_REQUEST = "INVALID_REQUEST_UNKNOWN"
 NOT_FOUND = "NOT_FOUND"
-INVALID_PERMISSIONS = "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND"
 # Airtable answers a missing record with the bare string; other missing models have a type.
 _BARE_NOT_FOUND_REASONS = frozenset({"", "RECORD_NOT_FOUND", "ROW_DOES_NOT_EXIST"})
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
@@ -36,8 +42,7 @@ class AirtableError(Exception):
     def response(self) -> web.Response:
         if self.status == 404 and self.error_type == NOT_FOUND:
             return web.json_response({"error": NOT_FOUND}, status=404)
-        body = {"error": {"type": self.error_type, "message": self.message}}
-        return web.json_response(body, status=self.status)
+        return web.json_response(error_body(self.error_type, self.message), status=self.status)
 
 
 def invalid_request(message: str) -> AirtableError:
@@ -71,12 +76,12 @@ def from_rpc(err: grpc.aio.AioRpcError) -> AirtableError:
     if code is grpc.StatusCode.PERMISSION_DENIED:
         return AirtableError(403, INVALID_PERMISSIONS, message)
     if code is grpc.StatusCode.UNAUTHENTICATED:
-        return AirtableError(401, "AUTHENTICATION_REQUIRED", message)
+        return AirtableError(401, AUTHENTICATION_REQUIRED, message)
     if code is grpc.StatusCode.RESOURCE_EXHAUSTED:
         # A plan's quota is not lifted by waiting, so it is no rate limit.
         if "QUOTA" in reason:
             return AirtableError(422, reason, message)
-        return AirtableError(429, "RATE_LIMIT_REACHED", message)
+        return AirtableError(429, RATE_LIMIT_REACHED, message)
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return AirtableError(503, "SERVICE_UNAVAILABLE", "The service is unavailable; try again.")
     return AirtableError(500, "SERVER_ERROR", "Something went wrong on our side.")
