@@ -90,6 +90,8 @@ class HttpMethod:
 
     service: str  # full name, e.g. "pyat.auth.v1.AuthService"
     method: str  # e.g. "Login"
+    verb: str  # of the main binding, e.g. "POST"
+    path: str  # its path template, e.g. "/v1/auth/login"
 
     @property
     def grpc_path(self) -> str:
@@ -111,7 +113,16 @@ def http_methods(descriptor_set: Path) -> list[HttpMethod]:
                     method.options.SerializeToString()
                 )
                 if options.HasExtension(annotations_pb2.http):
-                    found.append(HttpMethod(f"{file.package}.{service.name}", method.name))
+                    rule = options.Extensions[annotations_pb2.http]
+                    verb = rule.WhichOneof("pattern") or ""
+                    found.append(
+                        HttpMethod(
+                            f"{file.package}.{service.name}",
+                            method.name,
+                            verb.upper(),
+                            getattr(rule, verb) if verb else "",
+                        )
+                    )
     # Sorted by service (a stable sort keeps each service's method order), so the output
     # does not depend on the order protoc was given the files in.
     return sorted(found, key=lambda m: m.service)

@@ -10,10 +10,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from google.api import annotations_pb2
-from google.protobuf import descriptor_pb2
 
 from services.cli import descriptor_set_path
+from services.shared.edge import http_methods
 
 JUNK_SEGMENTS = ["x", "usr" + "A" * 14, "%2e%2e%2f", "wsp" + "é" * 14, "a" * 3000, "%00", "-1"]
 JUNK_BODIES: list[bytes] = [
@@ -30,22 +29,7 @@ JUNK_BODIES: list[bytes] = [
 
 def http_routes() -> list[tuple[str, str]]:
     """(method, path template) of every google.api.http route in our contracts."""
-    files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set_path().read_bytes())
-    found = []
-    for file in files.file:
-        if not file.package.startswith("pyat."):
-            continue
-        for service in file.service:
-            for method in service.method:
-                options = descriptor_pb2.MethodOptions.FromString(
-                    method.options.SerializeToString()
-                )
-                if options.HasExtension(annotations_pb2.http):
-                    rule = options.Extensions[annotations_pb2.http]
-                    verb = rule.WhichOneof("pattern")
-                    assert verb is not None
-                    found.append((verb.upper(), getattr(rule, verb)))
-    return sorted(found)
+    return sorted((m.verb, m.path) for m in http_methods(descriptor_set_path()))
 
 
 ROUTES = http_routes()
