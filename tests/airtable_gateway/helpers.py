@@ -3,7 +3,8 @@ stubs for schema-service and airtable-gateway acting as that owner."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -176,3 +177,11 @@ def page_statements(host: Host) -> Iterator[list[tuple[str, Any]]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", capture)
+
+
+async def until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
+    for _ in range(100):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting until {what}")

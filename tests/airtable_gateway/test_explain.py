@@ -16,8 +16,7 @@ from sqlalchemy.engine import Connection
 from services.airtable_gateway.sort_indexes import PREFIX
 from services.shared.db import Database
 from services.shared.server import Host
-from tests.airtable_gateway.helpers import cells, new_base, records_scanned, spec
-from tests.airtable_gateway.test_sort_indexes import until
+from tests.airtable_gateway.helpers import cells, new_base, records_scanned, spec, until
 
 ROWS = 100_000
 FILTER = "AND({Priority} >= 90, {Status} = 'Done')"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
 
 import grpc
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
@@ -16,7 +15,7 @@ from services.airtable_gateway.sort_indexes import MIN_RECORDS, PREFIX
 from services.airtable_gateway.storage import counters, records
 from services.shared.db import Database
 from services.shared.server import Host
-from tests.airtable_gateway.helpers import Base, cells, new_base, page_statements, spec
+from tests.airtable_gateway.helpers import Base, cells, new_base, page_statements, spec, until
 
 ROWS = MIN_RECORDS + 200
 
@@ -50,14 +49,6 @@ async def sort_indexes(db: Database) -> list[str]:
         listed = "SELECT indexdef FROM pg_indexes WHERE indexname LIKE :p"
     async with db.engine.connect() as conn:
         return [row[0] for row in await conn.execute(text(listed), {"p": PREFIX + "%"})]
-
-
-async def until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
-    for _ in range(100):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting until {what}")
 
 
 async def test_a_big_table_gets_a_sort_index_that_its_pages_use(
