@@ -18,8 +18,8 @@ def query_hash(*parts: Any) -> str:
 
 
 class Offsets:
-    def __init__(self, secret: str) -> None:
-        self._key = hashlib.sha256(b"airtable-offset:" + secret.encode()).digest()
+    def __init__(self, secret: bytes) -> None:
+        self._key = hashlib.sha256(b"airtable-offset:" + secret).digest()
 
     def issue(self, query: str, position: int) -> str:
         payload = f"{query}.{position}"

@@ -23,6 +23,7 @@ from services.shared.base_access import Action, BaseAccess
 from services.shared.errors import InvalidArgument
 from services.shared.identity import Caller, authenticate
 from services.shared.runtime import Context, Runtime
+from services.shared.secret_key import platform_secret
 
 READ = permission_pb2.ACTION_READ
 EDIT = permission_pb2.ACTION_EDIT_RECORDS
@@ -37,7 +38,7 @@ class AirtableGatewayServicer(airtable_gateway_pb2_grpc.AirtableGatewayServiceSe
         self.formulas = Formulas(runtime)
         computed = Computed(runtime.db, self.schemas, self.formulas, Collaborators(runtime))
         self.renderer = Renderer(computed)
-        offsets = Offsets(runtime.settings.jwt_secret or "")
+        offsets = Offsets(platform_secret(runtime.settings, "offsets_secret"))
         self.sort_indexes = SortIndexes(runtime.db)
         self.listing = Listing(
             runtime.db,

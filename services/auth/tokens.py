@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 import jwt
 
 from services.shared.config import Settings
 from services.shared.errors import Unauthenticated
 from services.shared.ids import new_id
+from services.shared.secret_key import platform_secret
 
 ISSUER = "pyat"
 ALGORITHM = "HS256"
@@ -22,17 +21,7 @@ _REQUIRED_CLAIMS = ["exp", "iat", "sub", "tid", "iss", "sid"]
 
 def load_signing_key(settings: Settings) -> bytes:
     """PYAT_JWT_SECRET if given; else a key made at first start and kept in the data dir."""
-    if settings.jwt_secret:
-        if len(settings.jwt_secret) < 32:
-            raise ValueError("PYAT_JWT_SECRET must be at least 32 characters")
-        return settings.jwt_secret.encode()
-    path = Path(settings.data_dir) / "jwt_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(48))
-    return path.read_text().strip().encode()
+    return platform_secret(settings, "jwt_secret")
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,13 @@
 """Airtable tokens at rest: AES-GCM under a key derived (HKDF) from the platform's secret.
 
-The secret is PYAT_JWT_SECRET, the one secret a deployment already keeps; without it (a
-single-machine install) a key made at first start is kept in the data dir. Each token is
-bound to its tenant and base, so a sealed token copied onto another row does not open.
+The secret is the platform's (services/shared/secret_key.py). Each token is bound to its
+tenant and base, so a sealed token copied onto another row does not open.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import secrets
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -19,26 +16,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from services.shared.config import Settings
 from services.shared.errors import FailedPrecondition
+from services.shared.secret_key import platform_secret
 
 _VERSION = "v1:"
 _NONCE_BYTES = 12
 _KEY_FILE = "connections_secret"
-
-
-def _secret(settings: Settings) -> bytes:
-    if settings.jwt_secret:
-        return settings.jwt_secret.encode()
-    path = Path(settings.data_dir) / _KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_urlsafe(48))
-    return path.read_text().strip().encode()
 
 
 class TokenCipher:
@@ -48,7 +30,7 @@ class TokenCipher:
             length=32,
             salt=None,
             info=b"pyat airtable connection tokens",
-        ).derive(_secret(settings))
+        ).derive(platform_secret(settings, _KEY_FILE))
         self._aead = AESGCM(key)
 
     def seal(self, token: str, tenant_id: str, base_id: str) -> str:
