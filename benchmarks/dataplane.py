@@ -24,7 +24,7 @@ from pyat.schema.v1 import schema_pb2, schema_pb2_grpc
 from pyat.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from pyat.workspace.v1 import workspace_pb2, workspace_pb2_grpc
 
-from services.shared.identity import TENANT_HEADER, USER_HEADER
+from benchmarks.callers import caller_metadata
 
 STATUSES = ("Todo", "Open", "Done", "Blocked")
 # Filtered, sorted page: about a quarter of the table passes, ordered by a number.
@@ -84,7 +84,7 @@ def _table_spec() -> schema_pb2.TableSpec:
 @functools.cache
 def seeded(address: str, tenant_id: str, user_id: str, records: int) -> DataTable:
     """Create the base and table, and fill it with `records` records (once per run)."""
-    headers = ((TENANT_HEADER, tenant_id), (USER_HEADER, user_id))
+    headers = caller_metadata(tenant_id, user_id)
     with grpc.insecure_channel(address) as channel:
         tenant_pb2_grpc.TenantServiceStub(channel).UpdateTenant(
             tenant_pb2.UpdateTenantRequest(plan=tenant_pb2.PLAN_ENTERPRISE),

@@ -504,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no scenario to profile matches {args.profile!r}")
     env = storage_env(args.external)
     env["PYAT_JWT_SECRET"] = secrets.token_urlsafe(48)  # shared, so solo services accept tokens
+    os.environ["PYAT_JWT_SECRET"] = env["PYAT_JWT_SECRET"]  # and the callers the load signs
     env["PYAT_ACCESS_TOKEN_TTL_S"] = "86400"  # tokens must outlive the longest run
     started = dt.datetime.now(dt.UTC)
     clock = time.monotonic()

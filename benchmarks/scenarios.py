@@ -21,7 +21,7 @@ from pyat.tenant.v1 import tenant_pb2
 from pyat.workspace.v1 import workspace_pb2, workspace_pb2_grpc
 
 from benchmarks import dataplane
-from services.shared.identity import TENANT_HEADER, USER_HEADER
+from benchmarks.callers import caller_metadata
 
 
 @dataclass(frozen=True)
@@ -85,12 +85,21 @@ def bearer(user: User) -> tuple[tuple[str, str], ...]:
 
 
 def as_caller(user: User) -> tuple[tuple[str, str], ...]:
-    """The identity headers the gateway sets once it has verified a token."""
-    return ((TENANT_HEADER, user.tenant_id), (USER_HEADER, user.user_id))
+    """The signed assertion the gateway adds once it has verified a token."""
+    return caller_metadata(user.tenant_id, user.user_id)
+
+
+def for_caller(user: User) -> tuple[tuple[str, str], ...]:
+    """The assertion a service passes on when it calls an internal method for the user."""
+    return caller_metadata(user.tenant_id, user.user_id, via="bench")
 
 
 def verify_token(env: Env) -> list[Call]:
-    return [Call(auth_pb2.VerifyTokenRequest(token=u.token).SerializeToString()) for u in env.users]
+    gateway = caller_metadata("", "svc:api-gateway", via="api-gateway")
+    return [
+        Call(auth_pb2.VerifyTokenRequest(token=u.token).SerializeToString(), gateway)
+        for u in env.users
+    ]
 
 
 @dataclass(frozen=True)
@@ -216,16 +225,16 @@ SCENARIOS: list[Scenario] = [
     # decision cache after its first call): one cache read per call.
     Scenario("permission.Check warm", "permission", "grpc",
              "/pyat.permission.v1.PermissionService/Check",
-             lambda env: [Call(check(o, table("w", 0)).SerializeToString(), as_caller(o.user))
+             lambda env: [Call(check(o, table("w", 0)).SerializeToString(), for_caller(o.user))
                           for o in owned_by(env)]),
     # Cold: a table never asked before on every call (see COLD_CALLS): one database read each.
     Scenario("permission.Check cold", "permission", "grpc",
              "/pyat.permission.v1.PermissionService/Check", check_cold),
     Scenario("permission.BatchCheck 20 warm", "permission", "grpc",
              "/pyat.permission.v1.PermissionService/BatchCheck",
-             lambda env: [Call(batch_check(o), as_caller(o.user)) for o in owned_by(env)]),
+             lambda env: [Call(batch_check(o), for_caller(o.user)) for o in owned_by(env)]),
     Scenario("tenant.CheckQuota", "tenant", "grpc", "/pyat.tenant.v1.TenantService/CheckQuota",
-             lambda env: [Call(QUOTA_REQUEST.SerializeToString(), as_caller(u))
+             lambda env: [Call(QUOTA_REQUEST.SerializeToString(), for_caller(u))
                           for u in env.users]),
     # The data plane (AI tier, as ARCHITECTURE.md places airtable-gateway): one table of
     # env.table_records records (100,000 in a full run), seeded through the API.

@@ -1,23 +1,43 @@
-"""`pyat`: run the platform (`up`), one service (`serve`), migrations (`migrate`), or write
-the edge config (`edge-config`). Every setting comes from the environment (see config.py)."""
+"""`pyat`: run the platform (`up`), some services or the /v0 front alone (`serve`), migrations
+(`migrate`), or write the edge config (`edge-config`). Settings come from the environment
+(see services/shared/config.py)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import signal
+import socket
 import sys
 from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from services.edge.config import (
+    ADMIN_HOST,
+    DESCRIPTOR_SET,
+    ENVOY_CONFIG,
+    K8S_ENVOY_CONFIG,
+    envoy_config,
+    write_edge_config,
+)
+from services.edge.process import EnvoyError, EnvoyProcess
 from services.registry import SERVICES
 from services.shared.config import Settings
-from services.shared.db import Database
+from services.shared.db import Database, DatabaseNotReady, create_database_if_missing
 from services.shared.runtime import ServiceSpec
 from services.shared.server import Host, migrate
 from services.shared.telemetry import setup_logging, setup_tracing
+
+# `pyat serve airtable-gateway-rest`: airtable-gateway's /v0 front as a process of its own.
+REST_FRONT = "airtable-gateway-rest"
+
+
+class StartError(Exception):
+    """What kept `pyat` from starting, in words for the person who ran it."""
 
 
 def descriptor_set_path() -> Path:
@@ -25,6 +45,84 @@ def descriptor_set_path() -> Path:
     import pyat
 
     return Path(next(iter(pyat.__path__))).resolve().parent / "pyat.binpb"
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A port a command listens on, and the setting that moves it."""
+
+    name: str  # what listens there, as the person running pyat knows it
+    setting: str  # of the port
+    host: str
+    port: int
+    host_setting: str | None = None
+
+
+def listeners(command: str, settings: Settings, specs: Sequence[ServiceSpec]) -> list[Listener]:
+    """The ports `command` will listen on. The /v0 front is left out of `up`, which gives it
+    any free port (only Envoy calls it, and Envoy is told where)."""
+    if command == REST_FRONT:
+        return [_front(settings)]
+    grpc_host = settings.grpc_host
+    found = [Listener("gRPC", "PYAT_GRPC_PORT", grpc_host, settings.grpc_port, "PYAT_GRPC_HOST")]
+    if command == "up":
+        found += [
+            Listener(
+                "edge", "PYAT_EDGE_PORT", settings.edge_host, settings.edge_port, "PYAT_EDGE_HOST"
+            ),
+            Listener("Envoy admin", "PYAT_ENVOY_ADMIN_PORT", ADMIN_HOST, settings.envoy_admin_port),
+        ]
+    elif any(spec.name == "airtable-gateway" for spec in specs):
+        found.append(_front(settings))
+    if settings.metrics_port:
+        # Served on the gRPC host.
+        found.append(
+            Listener(
+                "metrics", "PYAT_METRICS_PORT", grpc_host, settings.metrics_port, "PYAT_GRPC_HOST"
+            )
+        )
+    return found
+
+
+def _front(settings: Settings) -> Listener:
+    return Listener(
+        "the /v0 front",
+        "PYAT_AIRTABLE_HTTP_PORT",
+        settings.airtable_http_host,
+        settings.airtable_http_port,
+        "PYAT_AIRTABLE_HTTP_HOST",
+    )
+
+
+def check_ports(wanted: Sequence[Listener]) -> None:
+    """Raises StartError naming the setting to change when a port can't be listened on.
+
+    Done before anything starts, so a taken port costs one line rather than a half-started
+    process. The sockets are held until all are bound, so two settings on one port are caught
+    too; port 0 (any free port) can't be taken.
+    """
+    held: list[socket.socket] = []
+    try:
+        for listener in wanted:
+            if listener.port == 0:
+                continue
+            family = socket.AF_INET6 if ":" in listener.host else socket.AF_INET
+            try:
+                held.append(socket.create_server((listener.host, listener.port), family=family))
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    raise StartError(
+                        f"port {listener.port} is in use ({listener.name}); "
+                        f"set {listener.setting} to another port"
+                    ) from None
+                settings = " and ".join(filter(None, (listener.host_setting, listener.setting)))
+                raise StartError(
+                    f"cannot listen on {listener.host}:{listener.port} ({listener.name}): "
+                    f"{error.strerror or error}; check {settings}"
+                ) from None
+    finally:
+        for sock in held:
+            sock.close()
 
 
 async def _until_stopped() -> None:
@@ -75,13 +173,33 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+async def _prepare_database(settings: Settings) -> None:
+    try:
+        created = await create_database_if_missing(settings.db_url)
+        if created:
+            print(f"created the database {created}", flush=True)
+    except DatabaseNotReady as error:
+        raise StartError(str(error)) from None
+
+
+async def _start(host: Host) -> None:
+    """Start `host`; if that fails half-way, close what did start before passing it on."""
+    await _prepare_database(host.settings)
+    try:
+        await host.start()
+    except BaseException:
+        await host.stop(grace_s=0)
+        raise
+
+
 async def up(settings: Settings) -> None:
     """Every service in this process on one port, with Envoy in front."""
     from services.airtable_gateway import rest
-    from services.shared.edge import EnvoyProcess, envoy_config
 
-    host = Host(list(SERVICES.values()), settings)
-    await host.start()
+    # Envoy's config is written at start, so the /v0 front, which only Envoy calls, can take
+    # any free port: it never collides with another `pyat up` or a `pyat serve`.
+    host = Host(list(SERVICES.values()), settings.with_(airtable_http_port=0))
+    await _start(host)
     settle_heap()
     assert host.runtime is not None  # started
     envoy = EnvoyProcess()
@@ -94,7 +212,10 @@ async def up(settings: Settings) -> None:
             upstreams=(settings.grpc_host, host.port),
             airtable_rest=(settings.airtable_http_host, host.runtime.http_ports[rest.NAME]),
         )
-        await envoy.start(config, settings.data_dir.resolve() / "envoy")
+        try:
+            await envoy.start(config, settings.data_dir.resolve() / "envoy")
+        except EnvoyError as error:
+            raise StartError(str(error)) from None
         print(_banner(settings, host), flush=True)
         await _until_stopped()
         print("Stopping...", flush=True)
@@ -106,7 +227,7 @@ async def up(settings: Settings) -> None:
 async def serve(settings: Settings, specs: Sequence[ServiceSpec]) -> None:
     """Some services alone; the others are found through PYAT_<NAME>_ADDR."""
     host = Host(specs, settings)
-    await host.start()
+    await _start(host)
     settle_heap()
     print(f"serving {', '.join(s.name for s in specs)} on {host.address}", flush=True)
     try:
@@ -115,13 +236,43 @@ async def serve(settings: Settings, specs: Sequence[ServiceSpec]) -> None:
         await host.stop()
 
 
+async def serve_rest_front(settings: Settings) -> None:
+    """airtable-gateway's /v0 front alone: it calls airtable-gateway, schema-service and
+    workspace-service at their PYAT_<NAME>_ADDR, and has no database of its own."""
+    from services.airtable_gateway import rest
+    from services.shared.clients import Clients
+
+    clients = Clients(settings)
+    try:
+        runner = await rest.listen(clients, settings)
+        try:
+            settle_heap()
+            address = f"{settings.airtable_http_host}:{rest.port_of(runner)}"
+            print(f"serving {REST_FRONT} on {address}", flush=True)
+            await _until_stopped()
+        finally:
+            await runner.cleanup()
+    finally:
+        await clients.close()
+
+
 async def migrate_all(settings: Settings, specs: Sequence[ServiceSpec]) -> None:
+    await _prepare_database(settings)
     db = Database(settings.db_url)
     try:
         await migrate(db, specs)
     finally:
         await db.close()
     print(f"migrated {', '.join(s.name for s in specs)} on {settings.db_url.split('@')[-1]}")
+
+
+def edge_config(descriptor_set: Path, *, k8s: bool, out: Path | None) -> int:
+    """`pyat edge-config`: write the Envoy config that `make gen` commits."""
+    if not descriptor_set.is_file():
+        print(f"{descriptor_set} not found: run `make gen` from the repo root", file=sys.stderr)
+        return 1
+    write_edge_config(descriptor_set, k8s=k8s, out=out)
+    return 0
 
 
 def _pick(names: Sequence[str]) -> list[ServiceSpec]:
@@ -137,32 +288,75 @@ def _run(main: Coroutine[Any, Any, None]) -> None:
     uvloop.run(main)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["edge-config"]:
-        from services.shared.edge import edge_config_main
-
-        return edge_config_main(args[1:])
-
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pyat", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="run every service and Envoy (what `make run` does)")
-    serve_cmd = commands.add_parser("serve", help="run one or more services alone")
-    serve_cmd.add_argument("services", nargs="+", metavar="SERVICE", help=", ".join(SERVICES))
+    serve_cmd = commands.add_parser(
+        "serve",
+        help="run one or more services alone, or the /v0 front alone",
+        description=f"Run services alone (one gRPC port), or `{REST_FRONT}` alone: "
+        "airtable-gateway's /v0 front, calling the services at PYAT_<NAME>_ADDR.",
+    )
+    serve_cmd.add_argument(
+        "services", nargs="+", metavar="SERVICE", help=", ".join([*SERVICES, REST_FRONT])
+    )
     migrate_cmd = commands.add_parser("migrate", help="apply database migrations")
     migrate_cmd.add_argument("services", nargs="*", metavar="SERVICE")
-    commands.add_parser("edge-config", help="write the Envoy config (see --help)")
-    parsed = parser.parse_args(args)
+    edge = commands.add_parser(
+        "edge-config",
+        help="write the Envoy config (see --help)",
+        description="Write the Envoy edge config built from the protos (run from the repo root).",
+    )
+    edge.add_argument(
+        "--k8s",
+        action="store_true",
+        help="the Kubernetes variant: one upstream per <name>-service, and a copy of the "
+        f"descriptor set beside it (default out: {K8S_ENVOY_CONFIG})",
+    )
+    edge.add_argument("--out", type=Path, help=f"where to write it (default: {ENVOY_CONFIG})")
+    edge.add_argument(
+        "--descriptor-set", type=Path, default=DESCRIPTOR_SET, help="the protoc descriptor set"
+    )
+    return parser
 
-    settings = Settings.from_env()
-    setup_logging(settings)
-    setup_tracing(settings, "pyat" if parsed.command == "up" else "pyat-" + "-".join(args[1:]))
-    if parsed.command == "up":
-        _run(up(settings))
-    elif parsed.command == "serve":
-        _run(serve(settings, _pick(parsed.services)))
-    elif parsed.command == "migrate":
-        _run(migrate_all(settings, _pick(parsed.services)))
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    parsed = _parser().parse_args(args)
+    if parsed.command == "edge-config":
+        return edge_config(parsed.descriptor_set, k8s=parsed.k8s, out=parsed.out)
+
+    command: str = parsed.command
+    specs: list[ServiceSpec] = []
+    if command == "serve" and REST_FRONT in parsed.services:
+        if parsed.services != [REST_FRONT]:
+            raise SystemExit(f"pyat: {REST_FRONT} runs alone: `pyat serve {REST_FRONT}`")
+        command = REST_FRONT
+    elif command in ("serve", "migrate"):
+        specs = _pick(parsed.services)
+
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:  # a setting that is not a number, say
+        print(f"pyat: {error}", file=sys.stderr)
+        return 1
+    try:
+        if command != "migrate":
+            check_ports(listeners(command, settings, specs))
+        setup_logging(settings)
+        setup_tracing(settings, "pyat" if command == "up" else "pyat-" + "-".join(args[1:]))
+        if command == "up":
+            _run(up(settings))
+        elif command == "serve":
+            _run(serve(settings, specs))
+        elif command == REST_FRONT:
+            _run(serve_rest_front(settings))
+        elif command == "migrate":
+            _run(migrate_all(settings, specs))
+    except StartError as error:
+        print(f"pyat: {error}", file=sys.stderr, flush=True)
+        return 1
     return 0
 
 

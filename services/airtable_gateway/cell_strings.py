@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from services.airtable_gateway.tables import LINK
+from services.airtable_gateway.time_zones import time_zone
+from services.shared.errors import InvalidArgument
 
 _LIST_SEPARATOR = ", "
 
@@ -88,12 +90,13 @@ def _date(day: dt.date, options: dict[str, Any], locale: str) -> str:
 
 
 def _field_zone(name: str, client: dt.tzinfo) -> dt.tzinfo:
-    """A field's own zone: "client" (the request's), "utc", or an IANA name."""
-    if name == "utc":
-        return dt.UTC
+    """A field's own zone: "client" (the request's), or one of Airtable's time zone names."""
+    if name in ("client", ""):
+        return client
     try:
-        return client if name in ("client", "") else ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return time_zone(name)
+    except InvalidArgument:
+        # schema-service checks the option; a name it once allowed still shows the cell.
         return client
 
 

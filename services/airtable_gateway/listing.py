@@ -4,6 +4,7 @@ translate to SQL, and evaluated in Python over the candidates when they do not."
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,6 +26,9 @@ from services.shared.identity import Caller
 MAX_PAGE = 100
 # Records per EvaluateRecords call when filtering or sorting in Python.
 _BATCH = 1000
+# Seconds one list may spend filtering and sorting in Python. formula-engine bounds each
+# batch (see services/formula/limits.py); this bounds how many batches a table may take.
+SCAN_BUDGET_S = 10.0
 _BIND = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -75,7 +79,7 @@ class Listing:
         names = [*request.fields, *(sort.field for sort in request.sorts)]
         table = await self._schemas.get(caller, request.base_id, request.table, names, request.view)
         fields = table.fields_named(request.fields, "fields")
-        query = _query(table, request)
+        query = _query(table, request, spec.time_zone)
         digest = query_hash(
             table.id,
             query.filters,
@@ -157,9 +161,12 @@ class Listing:
         formulas = [*filters, *(f"{{{key.field_id}}}" for key in query.sorts)]
         derived = [field for field in table.fields if field.type in LINK_DERIVED]
         kept: list[tuple[Row, list[Any]]] = []
+        deadline = time.monotonic() + SCAN_BUDGET_S
         async with self._db.read() as session:
             result = await session.stream(statement.order_by(records.c.auto_number))
             async for batch in result.partitions(_BATCH):
+                if time.monotonic() > deadline:
+                    raise _over_budget(bool(filters))
                 rows = [to_row(values) for values in batch]
                 RECORDS_SCANNED.inc(len(rows))
                 computed = await self._computed.values(caller, scope.base_id, table, rows, derived)
@@ -181,7 +188,21 @@ class Listing:
         return [row for row, _ in kept[position : position + count]]
 
 
-def _query(table: TableSchema, request: pb.ListRecordsRequest) -> Query:
+def _over_budget(filtered: bool) -> InvalidArgument:
+    what, field = ("filterByFormula", "filter_by_formula") if filtered else ("the sort", "sorts")
+    message = (
+        f"{what} took longer than {SCAN_BUDGET_S:g} s to evaluate over this table's records; "
+        "try a simpler formula"
+    )
+    return InvalidArgument(
+        message,
+        fields={field: message},
+        reason="INVALID_FILTER_BY_FORMULA" if filtered else "INVALID_SORT",
+    )
+
+
+def _query(table: TableSchema, request: pb.ListRecordsRequest, time_zone: str) -> Query:
+    """`time_zone` is the request's, as `output_spec` resolved it."""
     view = table.view(request.view) if request.view else None
     filters = []
     if view is not None and view.filter_by_formula:
@@ -201,7 +222,7 @@ def _query(table: TableSchema, request: pb.ListRecordsRequest) -> Query:
         sorts.append(SortKey(field.id, sort.direction == "desc"))
     if not sorts and view is not None:
         sorts = [SortKey(sort.field_id, sort.direction == "desc") for sort in view.sorts]
-    return Query(table, tuple(filters), tuple(sorts), request.output.time_zone)
+    return Query(table, tuple(filters), tuple(sorts), time_zone)
 
 
 def _bound(sql: str, params: dict[str, Any]) -> TextClause:

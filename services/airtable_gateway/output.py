@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from pyat.schema.v1 import schema_pb2
@@ -15,6 +15,7 @@ from services.airtable_gateway.cell_strings import cell_string
 from services.airtable_gateway.computed import Computed
 from services.airtable_gateway.storage import Row
 from services.airtable_gateway.tables import COMPUTED_TYPES, LINK, TableSchema
+from services.airtable_gateway.time_zones import time_zone
 from services.airtable_gateway.values import is_empty, to_struct
 from services.shared.errors import InvalidArgument
 from services.shared.identity import Caller
@@ -27,6 +28,7 @@ class OutputSpec:
     # Set for CELL_FORMAT_STRING only.
     zone: ZoneInfo | None = None
     locale: str = ""
+    # The request's zone by its tz database name ("" when none is given: UTC).
     time_zone: str = ""
 
 
@@ -39,7 +41,9 @@ def output_spec(output: pb.Output) -> OutputSpec:
     ):
         raise InvalidArgument("unknown cell format", fields={"output.cell_format": "unknown"})
     if output.cell_format != pb.CELL_FORMAT_STRING:
-        return OutputSpec(output.return_fields_by_field_id, time_zone=output.time_zone)
+        # Formulas still run in the zone, so it is checked (and named canonically) here too.
+        canonical = time_zone(output.time_zone).key if output.time_zone else ""
+        return OutputSpec(output.return_fields_by_field_id, time_zone=canonical)
     missing = {
         f"output.{name}": "required when cell_format is string"
         for name in ("time_zone", "user_locale")
@@ -50,14 +54,8 @@ def output_spec(output: pb.Output) -> OutputSpec:
             "the string cell format needs a time zone and a user locale",
             fields=missing,
         )
-    try:
-        zone = ZoneInfo(output.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidArgument(
-            f"unknown time zone {output.time_zone!r}",
-            fields={"output.time_zone": "not an IANA time zone"},
-        ) from None
-    return OutputSpec(output.return_fields_by_field_id, zone, output.user_locale, output.time_zone)
+    zone = time_zone(output.time_zone)
+    return OutputSpec(output.return_fields_by_field_id, zone, output.user_locale, zone.key)
 
 
 class Renderer:

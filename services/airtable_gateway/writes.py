@@ -78,7 +78,7 @@ class Writes:
         scope = Scope(caller.tenant_id, request.base_id, table.id)
         async with self._runtime.db.transaction() as session:
             rows = await self._insert(session, caller, scope, table, cells)
-        await self._committed(request.base_id, [row.id for row in rows], deleted=False)
+        self._runtime.outbox.notify()
         spec = OutputSpec(request.return_fields_by_field_id)
         answers = await self._renderer.records(caller, request.base_id, table, rows, spec)
         return pb.CreateRecordsResponse(records=answers)
@@ -120,10 +120,7 @@ class Writes:
                 await self._quota.require_room(request.base_id, len(creates))
             rows = await self._update(session, caller, scope, table, updates, request.replace)
             created = await self._insert(session, caller, scope, table, creates)
-        if created:
-            await self._committed(request.base_id, [row.id for row in created], deleted=False)
-        else:
-            self._runtime.outbox.notify()
+        self._runtime.outbox.notify()
         # The answer follows the request's order; new records fill the slots left for them.
         by_id = {row.id: row for row in rows}
         made = iter(created)
@@ -163,7 +160,7 @@ class Writes:
                 )
                 add_event(session, event, tenant_id=scope.tenant_id, source=SOURCE)
             _linked_events(session, caller, edits)
-        await self._committed(request.base_id, ids, deleted=True)
+        self._runtime.outbox.notify()
         return pb.DeleteRecordsResponse(deleted_record_ids=ids)
 
     async def _validate(
@@ -201,12 +198,10 @@ class Writes:
             if record.id or not merge_on:
                 plan.append((record.id, values))
                 continue
-            missing = [field_id for field_id in merge_on if is_empty(values.get(field_id))]
-            if missing:
-                raise InvalidArgument(
-                    "every record to upsert needs a value for each field to merge on",
-                    fields={f"records[{number}].fields": f"no value for {missing[0]}"},
-                )
+            if any(is_empty(values.get(field_id)) for field_id in merge_on):
+                # An empty merge value matches no record, as at Airtable: it is created.
+                plan.append(("", values))
+                continue
             conditions = [cell_equals(dialect, field_id, values[field_id]) for field_id in merge_on]
             matches = await ids_matching(session, scope, conditions, limit=2)
             if len(matches) > 1:
@@ -299,10 +294,6 @@ class Writes:
             _updated_event(session, caller, scope, row.id, changed, change.before, change.after)
         _linked_events(session, caller, edits)
         return [rows[record_id] for record_id, _ in updates]
-
-    async def _committed(self, base_id: str, record_ids: list[str], *, deleted: bool) -> None:
-        self._runtime.outbox.notify()
-        await self._quota.record(base_id, record_ids, deleted=deleted)
 
 
 def _updated_event(

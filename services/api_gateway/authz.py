@@ -9,21 +9,19 @@ import grpc
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from services.api_gateway.flights import Flights
-from services.api_gateway.routes import Match, match
+from services.api_gateway.routes import base_of
 from services.shared.airtable_errors import (
     AUTHENTICATION_REQUIRED,
-    INVALID_PERMISSIONS,
     UNAUTHORIZED,
     error_json,
 )
 from services.shared.clients import Clients
-from services.shared.edge import BASE_HEADER
 from services.shared.errors import Unavailable
 from services.shared.identity import (
-    SCOPES_HEADER,
-    TENANT_HEADER,
-    TOKEN_BASES_HEADER,
-    USER_HEADER,
+    CALLER_HEADER,
+    PERSONAL,
+    SESSION,
+    Caller,
     parse_bearer,
 )
 
@@ -49,14 +47,16 @@ class Request:
     """What the gateway judges a request by."""
 
     authorization: str
-    # The REST method and path (as the transcoder recorded them, or the request's own when no
-    # method serves it); None for a native gRPC call.
-    method: str | None
+    # The REST path (as the transcoder recorded it, or the request's own when no method
+    # serves it); None for a native gRPC call.
     path: str | None
 
 
 @dataclass(frozen=True)
 class Allowed:
+    caller: Caller
+    # The base the request names, whose rate limit it counts against.
+    base_id: str | None
     headers: tuple[tuple[str, str], ...]
 
 
@@ -85,20 +85,13 @@ def _invalid(detail: str = "") -> Refused:
     )
 
 
-def _forbidden(why: str) -> Refused:
-    return Refused(
-        403,
-        INVALID_PERMISSIONS,
-        f"Invalid permissions, or the requested model was not found: {why}.",
-    )
-
-
 class Verifier:
     """Asks auth-service about every token, so a revoked one stops at once: auth-service keeps
     its own cache, which revocation clears. Concurrent checks of one token share one call."""
 
     def __init__(self, clients: Clients) -> None:
         self._auth = auth_pb2_grpc.AuthServiceStub(clients.channel("auth"))
+        self._assertions = clients.assertions
         self._flights: Flights[auth_pb2.VerifyTokenResponse | Refused] = Flights()
 
     async def verify(self, token: str) -> auth_pb2.VerifyTokenResponse | Refused:
@@ -106,9 +99,13 @@ class Verifier:
         return await self._flights.share(token, lambda: self._ask(token))
 
     async def _ask(self, token: str) -> auth_pb2.VerifyTokenResponse | Refused:
+        # VerifyToken is internal: the gateway asks as itself.
+        gateway = self._assertions.for_caller(Caller.service("api-gateway"))
         try:
             claims: auth_pb2.VerifyTokenResponse = await self._auth.VerifyToken(
-                auth_pb2.VerifyTokenRequest(token=token), timeout=VERIFY_TIMEOUT_S
+                auth_pb2.VerifyTokenRequest(token=token),
+                timeout=VERIFY_TIMEOUT_S,
+                metadata=((CALLER_HEADER, gateway),),
             )
         except grpc.aio.AioRpcError as err:
             if err.code() in _TOKEN_REFUSALS:
@@ -122,8 +119,11 @@ class Verifier:
 class Authorizer:
     def __init__(self, clients: Clients) -> None:
         self.verifier = Verifier(clients)
+        self.assertions = clients.assertions
 
     async def decide(self, request: Request) -> Allowed | Refused:
+        """Who is calling, as a signed assertion for the services behind the edge. What the
+        caller may do there is judged by each method's declared access, not here."""
         token = parse_bearer(request.authorization)
         if token is None:
             return _MISSING
@@ -134,34 +134,12 @@ class Authorizer:
             return claims
         # Trust either sign: a PAT taken for a session would escape its scopes.
         personal = claims.kind == auth_pb2.TOKEN_KIND_PERSONAL or token.startswith("pat")
-        route = match(request.method, request.path) if request.method and request.path else None
-        if personal:
-            refusal = judge_personal_token(claims, request, route)
-            if refusal is not None:
-                return refusal
-        headers = [(TENANT_HEADER, claims.tenant_id), (USER_HEADER, claims.user_id)]
-        if personal:
-            headers.append((SCOPES_HEADER, " ".join(claims.scopes)))
-            if claims.base_ids:
-                headers.append((TOKEN_BASES_HEADER, " ".join(claims.base_ids)))
-        if route is not None and route.base_id is not None:
-            headers.append((BASE_HEADER, route.base_id))
-        return Allowed(tuple(headers))
-
-
-def judge_personal_token(
-    claims: auth_pb2.VerifyTokenResponse, request: Request, route: Match | None
-) -> Refused | None:
-    """Why a PAT may not make this request, or None when it may."""
-    if request.path is None:
-        return _forbidden("personal access tokens work only on the REST API")
-    if route is None:
-        if request.path.startswith("/v1/"):
-            return _forbidden("personal access tokens can't be used on account routes; sign in")
-        return _forbidden("personal access tokens can't be used on this route")
-    scope = route.route.scope
-    if scope is not None and scope not in claims.scopes:
-        return _forbidden(f"this token lacks the {scope} scope")
-    if claims.base_ids and route.base_id is not None and route.base_id not in claims.base_ids:
-        return _forbidden("this token has no access to this base")
-    return None
+        caller = Caller(
+            user_id=claims.user_id,
+            tenant_id=claims.tenant_id,
+            kind=PERSONAL if personal else SESSION,
+            scopes=tuple(claims.scopes) if personal else (),
+            token_bases=tuple(claims.base_ids) if personal else (),
+        )
+        base_id = base_of(request.path) if request.path else None
+        return Allowed(caller, base_id, ((CALLER_HEADER, self.assertions.for_caller(caller)),))

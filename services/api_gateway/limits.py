@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -12,7 +11,6 @@ from pyat.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from services.api_gateway.flights import Flights
 from services.shared.cache import Cache, MemoryCache
 from services.shared.clients import Clients
-from services.shared.edge import BASE_KEY, TENANT_KEY, USER_KEY
 from services.shared.identity import Caller, act_as
 from services.shared.ids import looks_like
 
@@ -55,7 +53,7 @@ class Plans:
 
     async def _fetch(self, tenant_id: str, user_id: str) -> Limits:
         # GetMyTenant answers about the caller's tenant, so ask as the user making the request.
-        act_as(Caller(user_id=user_id, tenant_id=tenant_id))
+        act_as(Caller(user_id=user_id, tenant_id=tenant_id, via="api-gateway"))
         try:
             reply = await self._tenants.GetMyTenant(
                 tenant_pb2.GetMyTenantRequest(), timeout=PLAN_TIMEOUT_S
@@ -83,8 +81,8 @@ def _positive(value: int, default: int) -> int:
 
 @dataclass(frozen=True)
 class Verdict:
-    """One descriptor's outcome: which bucket ("tenant", "base"; "" for none), its rate, and
-    how long to wait for a token (0.0 when one was taken)."""
+    """A request's outcome: the bucket that refused it ("tenant", "base"; "" for none), its
+    rate, and how long to wait for a token (0.0 when one was taken)."""
 
     bucket: str = ""
     limit: int = 0
@@ -96,33 +94,19 @@ class RateLimiter:
         self.cache = cache
         self.plans = plans
 
-    async def check(self, descriptors: Sequence[Mapping[str, str]]) -> list[Verdict]:
-        """A verdict per descriptor: {tenant, user} takes from the tenant's bucket, {tenant,
-        base} from that base's. Anything else (not ours, or not ids) is not limited.
-
-        Base buckets go first and a refusal stops the rest, so hammering one base does not
-        use up the tenant's allowance for its other bases.
-        """
-        tenant_id = next((d[TENANT_KEY] for d in descriptors if TENANT_KEY in d), "")
-        user_id = next((d[USER_KEY] for d in descriptors if USER_KEY in d), "")
-        verdicts = [Verdict()] * len(descriptors)
+    async def take(self, tenant_id: str, user_id: str, base_id: str | None) -> Verdict:
+        """Take one token for a request: from its base's bucket first, then its tenant's, so
+        hammering one base does not use up the tenant's allowance for its other bases. The
+        first refusal is the verdict; a request that takes every token gets an empty one."""
         if not looks_like(tenant_id, "ten") or not looks_like(user_id, "usr"):
-            return verdicts
+            return Verdict()
         limits = await self.plans.limits(tenant_id, user_id)
-        buckets: list[tuple[int, str, str, int]] = []
-        for index, entries in enumerate(descriptors):
-            if entries.get(TENANT_KEY) != tenant_id:
-                continue
-            if set(entries) == {TENANT_KEY, BASE_KEY} and looks_like(entries[BASE_KEY], "app"):
-                # Keyed by tenant too: naming another tenant's base can't drain its bucket.
-                key = f"ratelimit:base:{tenant_id}:{entries[BASE_KEY]}"
-                buckets.insert(0, (index, "base", key, limits.per_base))
-            elif set(entries) == {TENANT_KEY, USER_KEY}:
-                key = f"ratelimit:tenant:{tenant_id}"
-                buckets.append((index, "tenant", key, limits.per_tenant))
-        for index, bucket, key, rate in buckets:
+        buckets = [("tenant", f"ratelimit:tenant:{tenant_id}", limits.per_tenant)]
+        if base_id is not None and looks_like(base_id, "app"):
+            # Keyed by tenant too: naming another tenant's base can't drain its bucket.
+            buckets.insert(0, ("base", f"ratelimit:base:{tenant_id}:{base_id}", limits.per_base))
+        for bucket, key, rate in buckets:
             wait = await self.cache.take_token(key, rate_per_s=rate, burst=rate)
-            verdicts[index] = Verdict(bucket=bucket, limit=rate, wait_s=wait)
             if wait > 0:
-                break
-        return verdicts
+                return Verdict(bucket=bucket, limit=rate, wait_s=wait)
+        return Verdict()

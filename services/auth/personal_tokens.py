@@ -27,6 +27,7 @@ SCOPES = frozenset(
         "schema.bases:read",
         "schema.bases:write",
         "webhook:manage",
+        "workspacesAndBases:read",
     }
 )
 MAX_TOKENS_PER_USER = 100

@@ -2,40 +2,29 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import grpc
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 from pyat.events.v1 import events_pb2
-from pyat.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from pyat.user.v1 import user_pb2, user_pb2_grpc
-from sqlalchemy.exc import IntegrityError
 
 from services.auth import accounts
+from services.auth.client_address import client_address
 from services.auth.lockout import Lockout
 from services.auth.personal_tokens import PersonalTokens, looks_like_personal_token
+from services.auth.registration import Registration
 from services.auth.sessions import IssuedTokens, Sessions
 from services.auth.storage import Credential, PersonalToken, credential_by_email
 from services.auth.tokens import TokenIssuer, load_signing_key
 from services.shared.clients import translate
 from services.shared.db import utcnow
-from services.shared.emails import is_email, normalize_email
-from services.shared.errors import (
-    AlreadyExists,
-    InvalidArgument,
-    PermissionDenied,
-    Unauthenticated,
-)
+from services.shared.emails import is_email
+from services.shared.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.shared.identity import Caller, act_as, authenticate, bearer_token
-from services.shared.ids import new_id
 from services.shared.outbox import add_event
 from services.shared.protos import timestamp
 from services.shared.runtime import Context, Runtime
-
-log = logging.getLogger("pyat.auth")
-
-_RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
 def _token_fields(issued: IssuedTokens) -> dict[str, Any]:
@@ -79,54 +68,18 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         self.personal_tokens = PersonalTokens(runtime.db, runtime.cache)
         self.lockout = Lockout(runtime.cache)
         self.users = user_pb2_grpc.UserServiceStub(runtime.clients.channel("user"))
-        self.tenants = tenant_pb2_grpc.TenantServiceStub(runtime.clients.channel("tenant"))
+        self.registration = Registration(runtime.db, runtime.outbox, self.sessions, runtime.clients)
 
     async def Register(
         self, request: auth_pb2.RegisterRequest, context: Context
     ) -> auth_pb2.RegisterResponse:
-        email = normalize_email(request.email)
-        name = accounts.normalize_name(request.name, email)
-        accounts.check_password_policy(request.password, email)
-        taken = AlreadyExists("an account with this email already exists", reason="EMAIL_TAKEN")
-        async with self.runtime.db.read() as session:
-            if await credential_by_email(session, email) is not None:
-                raise taken  # before an invitation is spent on it
-        password_hash = await accounts.hash_password(request.password)
-
-        user_id = new_id("usr")
-        joining = bool(request.invitation_token)
-        tenant_id = (
-            await self._claim_invitation(request.invitation_token, email, user_id)
-            if joining
-            else new_id("ten")
+        registered = await self.registration.register(
+            email=request.email,
+            password=request.password,
+            name=request.name,
+            invitation_token=request.invitation_token,
         )
-        now = utcnow()
-        credential = Credential(
-            user_id=user_id,
-            tenant_id=tenant_id,
-            email=email,
-            password_hash=password_hash,
-            created_at=now,
-            updated_at=now,
-        )
-        try:
-            async with self.runtime.db.transaction() as session:
-                session.add(credential)
-                await session.flush()
-                issued = self.sessions.issue(session, credential, now)
-                registered = events_pb2.UserRegistered(
-                    user_id=user_id, tenant_id=tenant_id, email=email, name=name
-                )
-                add_event(session, registered, tenant_id=tenant_id, source="auth")
-        except IntegrityError:
-            raise taken from None  # a concurrent registration won the race for this email
-        self.runtime.outbox.notify()
-
-        act_as(Caller(user_id=user_id, tenant_id=tenant_id))
-        if not joining:
-            await self._create_tenant(tenant_id, name, user_id)
-        user = await self._create_profile(credential, name)
-        return auth_pb2.RegisterResponse(user=user, **_token_fields(issued))
+        return auth_pb2.RegisterResponse(user=registered.user, **_token_fields(registered.tokens))
 
     async def Login(
         self, request: auth_pb2.LoginRequest, context: Context
@@ -139,16 +92,17 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         email = request.email.strip().lower()
         if not is_email(email):
             raise Unauthenticated("invalid email or password", reason="INVALID_CREDENTIALS")
-        await self.lockout.check(email)
+        address = client_address(context.invocation_metadata() or (), context.peer())
+        await self.lockout.check(email, address)
         async with self.runtime.db.read() as session:
             credential = await credential_by_email(session, email)
         # Verify against a dummy hash for unknown emails, so timing doesn't reveal accounts.
         stored_hash = credential.password_hash if credential else accounts.dummy_hash()
         password_ok = await accounts.verify_password(stored_hash, request.password)
         if credential is None or not password_ok:
-            await self.lockout.failed(email)
+            await self.lockout.failed(email, address)
             raise Unauthenticated("invalid email or password", reason="INVALID_CREDENTIALS")
-        await self.lockout.succeeded(email)
+        await self.lockout.succeeded(email, address)
 
         now = utcnow()
         async with self.runtime.db.transaction() as session:
@@ -269,52 +223,6 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         )
         self.runtime.outbox.notify()
         return auth_pb2.RevokePersonalAccessTokenResponse()
-
-    async def _claim_invitation(self, token: str, email: str, user_id: str) -> str:
-        """Spend an invitation to join its tenant; the tenant id it was for."""
-        try:
-            claimed = await self.tenants.ClaimInvitation(
-                tenant_pb2.ClaimInvitationRequest(token=token, email=email, user_id=user_id)
-            )
-        except grpc.aio.AioRpcError as err:
-            raise translate("tenant-service", err) from None
-        return claimed.tenant_id
-
-    async def _create_tenant(self, tenant_id: str, name: str, owner_id: str) -> None:
-        """Create the new user's tenant now; if tenant-service is down, UserRegistered does."""
-        request = tenant_pb2.CreateTenantRequest(
-            tenant_id=tenant_id, name=f"{name}'s team", owner_user_id=owner_id
-        )
-        try:
-            await self.tenants.CreateTenant(request)
-        except grpc.aio.AioRpcError as err:
-            if err.code() not in _RETRYABLE:
-                raise translate("tenant-service", err) from None
-            log.warning("tenant-service unavailable; the tenant follows by event", exc_info=True)
-
-    async def _create_profile(self, credential: Credential, name: str) -> user_pb2.User:
-        """Create the profile now, so the caller can read it at once. If user-service is down,
-        the UserRegistered event in the outbox creates it when it is back."""
-        request = user_pb2.CreateUserRequest(
-            user_id=credential.user_id,
-            tenant_id=credential.tenant_id,
-            email=credential.email,
-            name=name,
-        )
-        try:
-            return (await self.users.CreateUser(request)).user
-        except grpc.aio.AioRpcError as err:
-            if err.code() not in _RETRYABLE:
-                raise translate("user-service", err) from None
-            log.warning("user-service unavailable; the profile follows by event", exc_info=True)
-            return user_pb2.User(
-                id=credential.user_id,
-                tenant_id=credential.tenant_id,
-                email=credential.email,
-                name=name,
-                created_at=timestamp(credential.created_at),
-                updated_at=timestamp(credential.updated_at),
-            )
 
     async def _profile_of(self, credential: Credential) -> user_pb2.User:
         act_as(Caller(user_id=credential.user_id, tenant_id=credential.tenant_id))

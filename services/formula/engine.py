@@ -13,13 +13,11 @@ from services.formula.compiler import Bound, bind
 from services.formula.evaluator import Compiled, Env, compile_bound, evaluate
 from services.formula.fields import ANY, BLANK, FieldInfo, by_reference
 from services.formula.functions import Context
+from services.formula.limits import Budget, OverBudget
 from services.formula.sql import Translation, Translator, Untranslatable
 from services.formula.sql_dialects import Dialect
 from services.formula.sql_functions import RULES
 from services.formula.syntax import TOO_DEEP, FieldRef, FormulaSyntaxError, field_refs, parse
-
-# SQL longer than this (formula fields inlined many times over) is left to Python.
-MAX_SQL = 50_000
 
 
 class BadTimeZone(ValueError):
@@ -62,16 +60,23 @@ def evaluate_records(
     fields: tuple[FieldInfo, ...],
     records: Sequence[RecordInput],
     zone: ZoneInfo,
+    budget: Budget | None = None,
 ) -> list[list[Any]]:
-    """Each record's value of each formula. Raises FormulaSyntaxError for a bad formula."""
+    """Each record's value of each formula, within one request's budget. Raises
+    FormulaSyntaxError for a bad formula and OverBudget when the budget runs out."""
+    budget = budget or Budget()
     closures = [compiled(formula, fields) for formula in formulas]
     now = dt.datetime.now(dt.UTC)
     values = []
     for record in records:
         ctx = Context(record.record_id, _ms(record.created_time),
-                      _ms(record.last_modified_time), zone, now)  # fmt: skip
+                      _ms(record.last_modified_time), zone, now, budget)  # fmt: skip
         env = Env(ctx, record.cells)
-        values.append([evaluate(closure, env) for closure in closures])
+        row = []
+        for closure in closures:
+            budget.start_value()
+            row.append(evaluate(closure, env))
+        values.append(row)
     return values
 
 
@@ -123,10 +128,8 @@ def translate(
         return str(why)
     except RecursionError:
         return TOO_DEEP
-    if len(translation.sql) + len(translation.condition) > MAX_SQL:
-        return "the SQL would be too long"
     return translation
 
 
-__all__ = ["BadTimeZone", "FormulaSyntaxError", "RecordInput", "check", "evaluate_records",
-           "translate"]  # fmt: skip
+__all__ = ["BadTimeZone", "FormulaSyntaxError", "OverBudget", "RecordInput", "check",
+           "evaluate_records", "translate"]  # fmt: skip

@@ -7,6 +7,10 @@ import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+import re2
+
+from services.formula.patterns import Pattern, compile_pattern
+
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")  # fmt: skip
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -117,14 +121,16 @@ _PARSERS = {
 }  # fmt: skip
 
 
-def _pattern_regex(pattern: str) -> re.Pattern[str]:
+def _pattern_regex(pattern: str) -> Pattern:
+    """A regular expression for dates written with `pattern`; run with RE2, since a pattern
+    of many name tokens in a row would make a backtracking engine take forever."""
     parts, seen = [], set()
     position = 0
     expanded = _expand(pattern)
     for match in _TOKENS.finditer(expanded):
-        parts.append(re.escape(expanded[position : match.start()]))
+        parts.append(re2.escape(expanded[position : match.start()]))
         token = match.group(0)
-        regex = re.escape(token[1:-1]) if token.startswith("[") else _PARSERS.get(token, r"\S+?")
+        regex = re2.escape(token[1:-1]) if token.startswith("[") else _PARSERS.get(token, r"\S+?")
         for name in re.findall(r"\?P<(\w+)>", regex):
             # A second use of a group is matched but not captured again.
             if name in seen:
@@ -132,13 +138,13 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
             seen.add(name)
         parts.append(regex)
         position = match.end()
-    parts.append(re.escape(expanded[position:]))
-    return re.compile(r"\s*" + "".join(parts), re.IGNORECASE)
+    parts.append(re2.escape(expanded[position:]))
+    return compile_pattern(r"(?i)\s*" + "".join(parts))
 
 
 def parse_date(text: str, pattern: str, zone: ZoneInfo) -> dt.datetime | None:
     """`text` read with moment.js tokens; a time without an offset is in `zone`."""
-    found = _pattern_regex(pattern).match(text)
+    found = _pattern_regex(pattern).on(text).match(text)
     if found is None:
         return None
     parts = {name: value for name, value in found.groupdict().items() if value is not None}

@@ -24,6 +24,12 @@ from services.formula.values import FormulaError, compare, iso, parse_iso_date
 
 # How SQL for one function call is made (see sql_functions.py).
 Rule = Callable[["Translator", Apply], "Sql"]
+# Characters of SQL for one formula: past this (formula fields inlined many times over), the
+# formula is left to Python.
+MAX_SQL = 50_000
+# Characters of SQL that building one translation may copy (every node's SQL each time a node
+# above uses it), so that a formula field used over and over cannot make it blow up.
+MAX_SQL_BUILT = 10_000_000
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9]+$")
 _NUMERIC = (NUMBER, BOOLEAN, BLANK)
 _FLIPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
@@ -59,10 +65,14 @@ class Translator:
         self.ctx = Context(time_zone=time_zone)
         self.params: dict[str, Any] = {}
         self.memo: dict[int, tuple[Bound, Sql]] = {}
+        self.built = 0
 
     def translation(self, node: Bound) -> Translation:
         top = self.sql(node)
-        return Translation(self.value(top), self.condition(top), self.params)
+        translation = Translation(self.value(top), self.condition(top), self.params)
+        if len(translation.sql) + len(translation.condition) > MAX_SQL:
+            raise Untranslatable("the SQL would be too long")
+        return translation
 
     # Parameters and coercions.
 
@@ -129,7 +139,11 @@ class Translator:
         if id(node) not in self.memo:
             # The node is kept with its SQL, so that its id stays its own.
             self.memo[id(node)] = (node, self._translate(node))
-        return self.memo[id(node)][1]
+        part = self.memo[id(node)][1]
+        self.built += len(part.text)
+        if self.built > MAX_SQL_BUILT:
+            raise Untranslatable("the SQL would be too long")
+        return part
 
     def _translate(self, node: Bound) -> Sql:
         if isinstance(node, Const):

@@ -8,7 +8,7 @@ from services.formula.compiler import Apply, Bound, Const
 from services.formula.fields import BLANK, BOOLEAN, DATE, NUMBER, TEXT
 from services.formula.functions.logical import unify
 from services.formula.functions.text import WHITESPACE
-from services.formula.sql import Rule, Sql, Translator, Untranslatable
+from services.formula.sql import MAX_SQL, Rule, Sql, Translator, Untranslatable
 
 RULES: dict[str, Rule] = {}
 
@@ -191,6 +191,9 @@ def max_min(t: Translator, node: Apply) -> Sql:
     values = [t.number(p) if p.kind == BOOLEAN else p.text for p in parts if p.kind != BLANK]
     if not values:
         return Sql("0.0", NUMBER)
+    if len(values) * sum(map(len, values)) > MAX_SQL:
+        # Each value falls back to all the others: the SQL grows as the square of them.
+        raise Untranslatable(f"{node.function.name}() of too many values for SQL")
     # SQLite's max()/min() with several arguments are the scalar forms; PostgreSQL's are GREATEST.
     sql = node.function.name.lower() if t.d.name == "sqlite" else (
         "GREATEST" if node.function.name == "MAX" else "LEAST")  # fmt: skip

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import TypeAlias
 
 Value: TypeAlias = "bool | float | str | dt.datetime | list[Value] | None"
@@ -178,3 +180,25 @@ def compare(op: str, left: Value, right: Value) -> bool:
     if op == "<=":
         return a <= b  # type: ignore[operator]
     return a >= b  # type: ignore[operator]
+
+
+def concat(left: Value, right: Value) -> str:
+    return to_text(left) + to_text(right)
+
+
+def _divide(left: Value, right: Value) -> float:
+    dividend, divisor = to_number(left), to_number(right)
+    if divisor == 0:
+        raise FormulaError("division by zero")
+    return dividend / divisor
+
+
+# The binary operators: & joins texts, arithmetic takes numbers, comparisons compare.
+OPERATORS: dict[str, Callable[[Value, Value], Value]] = {
+    "&": concat,
+    "+": lambda left, right: to_number(left) + to_number(right),
+    "-": lambda left, right: to_number(left) - to_number(right),
+    "*": lambda left, right: to_number(left) * to_number(right),
+    "/": _divide,
+    **{op: partial(compare, op) for op in ("=", "!=", "<", ">", "<=", ">=")},
+}

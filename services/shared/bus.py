@@ -1,4 +1,5 @@
-"""The event bus: at-least-once delivery of `Event` envelopes, in process or over NATS JetStream."""
+"""The event bus: at-least-once delivery of `Event` envelopes, over NATS JetStream or, embedded,
+over the outbox table itself (`services.shared.outbox.OutboxBus`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 
 import nats
 import nats.errors
@@ -20,6 +20,7 @@ from pyat.events.v1.events_pb2 import Event
 
 from services.shared.cache import redacted_url
 from services.shared.config import Settings
+from services.shared.db import Database
 from services.shared.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -46,79 +47,6 @@ class EventBus(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
-
-
-@dataclass
-class _MemorySubscription:
-    durable: str
-    event_types: frozenset[str]
-    handler: Handler
-    queue: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
-    task: asyncio.Task[None] | None = None
-
-    def wants(self, event_type: str) -> bool:
-        return not self.event_types or event_type in self.event_types
-
-
-class MemoryBus(EventBus):
-    """In-process fan-out: each durable name gets every matching event once, in order.
-
-    A failing handler is retried with exponential backoff and holds back the events behind
-    it, so one subscriber always sees its events in publish order. Nothing survives the
-    process; that is what NATS is for.
-    """
-
-    def __init__(self, *, retry_delay_s: float = 0.05, max_retry_delay_s: float = 5.0) -> None:
-        self._retry_delay_s = retry_delay_s
-        self._max_retry_delay_s = max_retry_delay_s
-        self._subscriptions: dict[str, _MemorySubscription] = {}
-        self._closed = False
-
-    async def publish(self, event: Event) -> None:
-        if self._closed:
-            raise Unavailable("event bus is closed")
-        for sub in self._subscriptions.values():
-            if sub.wants(event.type):
-                # A copy each, so no handler sees another's (or the publisher's) later changes.
-                copy = Event()
-                copy.CopyFrom(event)
-                sub.queue.put_nowait(copy)
-
-    async def subscribe(self, durable: str, event_types: Sequence[str], handler: Handler) -> None:
-        if self._closed:
-            raise Unavailable("event bus is closed")
-        if durable in self._subscriptions:
-            raise ValueError(f"durable {durable!r} is already subscribed on this bus")
-        sub = _MemorySubscription(durable, frozenset(event_types), handler)
-        sub.task = asyncio.create_task(self._consume(sub), name=f"bus:{durable}")
-        self._subscriptions[durable] = sub
-
-    async def _consume(self, sub: _MemorySubscription) -> None:
-        while True:
-            event = await sub.queue.get()
-            delay = self._retry_delay_s
-            while True:
-                try:
-                    await sub.handler(event)
-                    break
-                except Exception:
-                    log.exception(
-                        "handler %s failed on event %s (%s); retrying in %.2fs",
-                        sub.durable,
-                        event.id,
-                        event.type,
-                        delay,
-                    )
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self._max_retry_delay_s)
-
-    async def close(self) -> None:
-        self._closed = True
-        tasks = [sub.task for sub in self._subscriptions.values() if sub.task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._subscriptions.clear()
 
 
 # How many messages one pull asks for, and how long it waits for the first.
@@ -338,8 +266,11 @@ class NatsBus(EventBus):
         await self._nc.close()
 
 
-async def open_bus(settings: Settings) -> EventBus:
-    """NATS JetStream when NATS_URL is set, else the in-process bus."""
+async def open_bus(settings: Settings, db: Database) -> EventBus:
+    """NATS JetStream when NATS_URL is set, else the embedded bus on `db`'s outbox table."""
     if settings.nats_url:
         return await NatsBus.connect(settings.nats_url, settings.nats_stream)
-    return MemoryBus()
+    # Imported here: the outbox builds on this module.
+    from services.shared.outbox import OutboxBus
+
+    return OutboxBus(db)

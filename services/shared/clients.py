@@ -10,7 +10,14 @@ from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from services.shared.config import Settings
 from services.shared.errors import DomainError, Unauthenticated, Unavailable
-from services.shared.identity import Caller
+from services.shared.identity import (
+    CALLER_HEADER,
+    PERSONAL,
+    SESSION,
+    Assertions,
+    Caller,
+    assertion_key,
+)
 from services.shared.interceptors import client_interceptors
 
 _CHANNEL_OPTIONS = [
@@ -25,6 +32,7 @@ class Clients:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.assertions = Assertions(assertion_key(settings))
         self._channels: dict[str, grpc.aio.Channel] = {}
 
     def channel(self, service: str) -> grpc.aio.Channel:
@@ -34,20 +42,30 @@ class Clients:
             channel = grpc.aio.insecure_channel(
                 address,
                 options=_CHANNEL_OPTIONS,
-                interceptors=client_interceptors(self.settings.default_call_timeout_s),
+                interceptors=client_interceptors(
+                    self.settings.default_call_timeout_s, self.assertions
+                ),
             )
             self._channels[address] = channel
         return channel
 
     async def verify_token(self, token: str) -> Caller:
-        """Ask auth-service who a bearer token belongs to."""
+        """Ask auth-service who a bearer token belongs to: the caller it makes its calls as."""
         auth = auth_pb2_grpc.AuthServiceStub(self.channel("auth"))
+        verifier = self.assertions.for_caller(Caller.service("token-verifier"))
         try:
-            claims = await auth.VerifyToken(auth_pb2.VerifyTokenRequest(token=token))
+            claims = await auth.VerifyToken(
+                auth_pb2.VerifyTokenRequest(token=token), metadata=((CALLER_HEADER, verifier),)
+            )
         except grpc.aio.AioRpcError as err:
             raise translate("auth", err) from None
+        personal = claims.kind == auth_pb2.TOKEN_KIND_PERSONAL
         return Caller(
-            user_id=claims.user_id, tenant_id=claims.tenant_id, scopes=tuple(claims.scopes)
+            user_id=claims.user_id,
+            tenant_id=claims.tenant_id,
+            kind=PERSONAL if personal else SESSION,
+            scopes=tuple(claims.scopes),
+            token_bases=tuple(claims.base_ids),
         )
 
     async def close(self) -> None:

@@ -28,8 +28,9 @@ class Settings:
     edge_host: str = "127.0.0.1"
     edge_port: int = 8080
     envoy_admin_port: int = 9901
-    # airtable-gateway's REST front for /v0. It trusts the identity headers Envoy sets, so it
-    # listens on loopback unless Envoy reaches it over a network (Kubernetes).
+    # airtable-gateway's REST front for /v0, which only Envoy calls: on loopback unless Envoy
+    # reaches it over a network (Kubernetes). The port is for `pyat serve`; `pyat up` gives
+    # the front any free port and writes it into the Envoy config it starts Envoy with.
     airtable_http_host: str = "127.0.0.1"
     airtable_http_port: int = 8081
     # 0 turns the Prometheus endpoint off (tests run many servers in one process).

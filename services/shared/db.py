@@ -16,16 +16,23 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import DateTime, TypeDecorator, event, text
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 # Any constant will do; it only has to be the same in every process migrating one database.
 _MIGRATION_LOCK = 0x70796174  # "pyat"
+# PostgreSQL's error codes (SQLSTATE) for what creating the database can run into.
+_NO_SUCH_DATABASE = "3D000"
+_DATABASE_EXISTS = "42P04"
+# Where CREATE DATABASE is run from: every PostgreSQL server has it.
+_MAINTENANCE_DATABASE = "postgres"
 
 
 def utcnow() -> dt.datetime:
@@ -114,3 +121,72 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+class DatabaseNotReady(Exception):
+    """The database a URL names can't be reached, or does not exist and could not be created.
+    The message is one line that says what to do."""
+
+
+async def create_database_if_missing(url: str) -> str | None:
+    """Creates the PostgreSQL database `url` names when there is none yet; returns its name
+    if it did.
+
+    A fresh server has no database of ours, so the first start makes it, as the URL's role,
+    from the `postgres` maintenance database. When that role may not, DatabaseNotReady says
+    how to do it instead of a driver's traceback. SQLite needs nothing: the file is made on
+    first use.
+    """
+    target = make_url(url)
+    if target.get_backend_name() != "postgresql" or not target.database:
+        return None
+    host, port = target.host or "localhost", target.port or 5432
+    server = f"{host}:{port}"
+    try:
+        if await _database_exists(url):
+            return None
+    except OSError as error:
+        raise DatabaseNotReady(
+            f"cannot reach PostgreSQL at {server} ({error.strerror or error}); start it or "
+            "change DATABASE_URL"
+        ) from None
+    engine = create_async_engine(
+        target.set(database=_MAINTENANCE_DATABASE), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
+    try:
+        async with engine.connect() as conn:
+            name = conn.dialect.identifier_preparer.quote(target.database)
+            await conn.execute(text(f"CREATE DATABASE {name}"))
+    except DBAPIError as error:
+        if _sqlstate(error) == _DATABASE_EXISTS:
+            return None  # a process starting beside this one made it first
+        reason = str(error.orig or error).splitlines()[0]
+        role = target.username or "this role"
+        owner = f"-O {target.username} " if target.username else ""
+        raise DatabaseNotReady(
+            f'database "{target.database}" does not exist on {server} and {role} could not '
+            f"create it ({reason}); create it as an administrator with "
+            f"`createdb -h {host} -p {port} {owner}{target.database}`, or point DATABASE_URL "
+            "at one that exists"
+        ) from None
+    finally:
+        await engine.dispose()
+    return target.database
+
+
+async def _database_exists(url: str) -> bool:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect():
+            return True
+    except DBAPIError as error:
+        if _sqlstate(error) == _NO_SUCH_DATABASE:
+            return False
+        raise
+    finally:
+        await engine.dispose()
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    code: str | None = getattr(error.orig, "sqlstate", None)
+    return code

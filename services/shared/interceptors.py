@@ -1,12 +1,14 @@
 """The interceptors every server and every client channel gets, in one place.
 
 Server side, one wrapper built once per method does, in order: tracing (an OpenTelemetry span
-joined to the caller's trace), deadline capture, the request guard, error mapping (domain
-errors to gRPC status codes), and, when the call ends, metrics and the access log. One wrapper
+joined to the caller's trace), deadline capture, admission (who may call, from the method's
+declared access), the request guard, error mapping (domain errors to gRPC status codes),
+and, when the call ends, metrics and the access log. One wrapper
 rather than a chain of five, because each layer of a chain costs every call a new handler and
 a coroutine (measured: about 215 µs per call for the chain on our machines).
 
-Client side: a span, and propagation of the trace, the caller's deadline and its identity.
+Client side: a span, and propagation of the trace, the caller's deadline and its identity
+(a signed assertion, made on the caller's behalf by the service that is calling).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from opentelemetry import trace
 from opentelemetry.propagate import extract, inject
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from services.shared import identity
+from services.shared import access, identity
+from services.shared.admission import Gatekeeper
 from services.shared.errors import DomainError, InvalidArgument
+from services.shared.identity import Assertions
 from services.shared.telemetry import RPC_ERRORS, RPC_HANDLED, RPC_LATENCY
 
 log = logging.getLogger("pyat.rpc")
@@ -35,6 +39,8 @@ _tracer = trace.get_tracer("pyat.rpc")
 
 # When the call being served must end (time.monotonic()), so calls it makes end no later.
 _deadline: ContextVar[float | None] = ContextVar("pyat_deadline", default=None)
+# The service whose method is being served: calls made from it say they come from it.
+_serving: ContextVar[str] = ContextVar("pyat_serving", default="")
 
 Behavior = Callable[..., Any]
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic only in the type stubs
@@ -77,18 +83,29 @@ def guard(request: object) -> None:
 class _Method:
     """What is fixed for one method: its names and its latency series, looked up once."""
 
-    __slots__ = ("latency", "method", "name", "service")
+    __slots__ = ("latency", "method", "name", "rule", "service", "short_service")
 
     def __init__(self, method: str) -> None:
         self.method = method
         self.service, self.name = method[1:].split("/", 1)
+        self.short_service = self.service.rsplit(".", 1)[-1]
         self.latency = RPC_LATENCY.labels(self.service, self.name)
+        self.rule = access.rule_for(method)
 
 
 class _ServedCall:
     """One call being served: its clock, span and deadline, and what is recorded at its end."""
 
-    __slots__ = ("_context_token", "_deadline_token", "code", "context", "method", "span", "start")
+    __slots__ = (
+        "_context_token",
+        "_deadline_token",
+        "_serving_token",
+        "code",
+        "context",
+        "method",
+        "span",
+        "start",
+    )
 
     def __init__(self, method: _Method, context: grpc.aio.ServicerContext[Any, Any]) -> None:
         self.method = method
@@ -99,6 +116,7 @@ class _ServedCall:
         self._deadline_token: Token[float | None] = _deadline.set(
             None if remaining is None else time.monotonic() + remaining
         )
+        self._serving_token: Token[str] = _serving.set(method.short_service)
         parent = extract(dict(context.invocation_metadata() or ()))
         self.span = _tracer.start_span(method.method, context=parent, kind=SpanKind.SERVER)
         self._context_token = otel_context.attach(trace.set_span_in_context(self.span))
@@ -130,6 +148,7 @@ class _ServedCall:
         self.span.end()
         otel_context.detach(self._context_token)
         _deadline.reset(self._deadline_token)
+        _serving.reset(self._serving_token)
 
     async def fail(self, error: Exception) -> None:
         """Map an error that escaped the handler to a status; this always raises."""
@@ -144,7 +163,8 @@ class _ServedCall:
 class FabricServerInterceptor(grpc.aio.ServerInterceptor):
     """Wraps every method's handler once, and serves each call through the wrapper."""
 
-    def __init__(self) -> None:
+    def __init__(self, gatekeeper: Gatekeeper) -> None:
+        self.gatekeeper = gatekeeper
         self._wrapped: dict[str, Handler] = {}
 
     async def intercept_service(
@@ -158,31 +178,36 @@ class FabricServerInterceptor(grpc.aio.ServerInterceptor):
             handler = await continuation(details)
             if handler is None:
                 return None
-            wrapped = self._wrapped[method] = _wrap_handler(method, handler)
+            wrapped = self._wrapped[method] = _wrap_handler(method, handler, self.gatekeeper)
         return wrapped
 
 
-def _wrap_handler(method: str, handler: Handler) -> Handler:
+def _wrap_handler(method: str, handler: Handler, gatekeeper: Gatekeeper) -> Handler:
     for kind, make in _KINDS:
         behavior = getattr(handler, kind)
         if behavior is not None:
             streaming_requests = kind.startswith("stream")
             return make(  # type: ignore[no-any-return]
-                _wrap(method, behavior, check_request=not streaming_requests),
+                _wrap(method, behavior, gatekeeper, check_request=not streaming_requests),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
     return handler
 
 
-def _wrap(path: str, behavior: Behavior, *, check_request: bool) -> Behavior:
+def _wrap(
+    path: str, behavior: Behavior, gatekeeper: Gatekeeper, *, check_request: bool
+) -> Behavior:
     method = _Method(path)
+    admit = gatekeeper.admit
     if inspect.isasyncgenfunction(behavior):
 
         async def streamed(request: Any, context: Any) -> AsyncIterator[Any]:
             call = _ServedCall(method, context)
             failure: BaseException | None = None
             try:
+                await admit(method.rule, request if check_request else None,
+                            context.invocation_metadata())  # fmt: skip
                 if check_request:
                     guard(request)
                 async for item in behavior(request, context):
@@ -202,6 +227,8 @@ def _wrap(path: str, behavior: Behavior, *, check_request: bool) -> Behavior:
         call = _ServedCall(method, context)
         failure: BaseException | None = None
         try:
+            await admit(method.rule, request if check_request else None,
+                        context.invocation_metadata())  # fmt: skip
             if check_request:
                 guard(request)
             return await behavior(request, context)
@@ -217,8 +244,8 @@ def _wrap(path: str, behavior: Behavior, *, check_request: bool) -> Behavior:
     return awaited
 
 
-def server_interceptors() -> list[grpc.aio.ServerInterceptor]:
-    return [FabricServerInterceptor()]
+def server_interceptors(gatekeeper: Gatekeeper) -> list[grpc.aio.ServerInterceptor]:
+    return [FabricServerInterceptor(gatekeeper)]
 
 
 class PropagatingInterceptor(
@@ -230,8 +257,9 @@ class PropagatingInterceptor(
     """Every outgoing call gets a span and a deadline, and carries the trace and the identity
     of the call being served."""
 
-    def __init__(self, default_timeout_s: float) -> None:
+    def __init__(self, default_timeout_s: float, assertions: Assertions) -> None:
         self.default_timeout_s = default_timeout_s
+        self.assertions = assertions
 
     def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
         timeout = details.timeout if details.timeout is not None else self.default_timeout_s
@@ -239,10 +267,14 @@ class PropagatingInterceptor(
         if deadline is not None:
             timeout = min(timeout, max(deadline - time.monotonic(), 0.0))
         metadata = grpc.aio.Metadata(*(details.metadata or ()))
-        caller = identity.current_caller()
-        if caller is not None:
-            for key, value in caller.headers():
-                metadata[key] = value
+        if not metadata.get_all(identity.CALLER_HEADER):
+            assertion = identity.relayed_assertion()
+            caller = identity.current_caller()
+            if assertion is None and caller is not None:
+                serving = _serving.get() or caller.via or "pyat"
+                assertion = self.assertions.for_caller(caller.on_behalf(serving))
+            if assertion is not None:
+                metadata[identity.CALLER_HEADER] = assertion
         carrier: dict[str, str] = {}
         inject(carrier)
         for key, value in carrier.items():
@@ -269,5 +301,7 @@ class PropagatingInterceptor(
         return await self._call(continuation, details, requests)
 
 
-def client_interceptors(default_timeout_s: float) -> list[grpc.aio.ClientInterceptor]:
-    return [PropagatingInterceptor(default_timeout_s)]
+def client_interceptors(
+    default_timeout_s: float, assertions: Assertions
+) -> list[grpc.aio.ClientInterceptor]:
+    return [PropagatingInterceptor(default_timeout_s, assertions)]

@@ -39,7 +39,7 @@ class Runtime:
     async def open(cls, settings: Settings) -> Runtime:
         db = Database(settings.db_url)
         cache = await open_cache(settings)
-        bus = await open_bus(settings)
+        bus = await open_bus(settings, db)
         return cls(
             settings=settings,
             db=db,

@@ -16,8 +16,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from services.shared.admission import Gatekeeper
 from services.shared.config import Settings
 from services.shared.db import Database
+from services.shared.identity import Assertions, assertion_key
 from services.shared.interceptors import server_interceptors
 from services.shared.runtime import Runtime, ServiceSpec
 from services.shared.telemetry import serve_metrics
@@ -58,13 +60,17 @@ class Host:
         return f"{self.settings.grpc_host}:{self.port}"
 
     async def start(self) -> None:
-        server = grpc.aio.server(interceptors=server_interceptors(), options=_SERVER_OPTIONS)
+        gatekeeper = Gatekeeper(Assertions(assertion_key(self.settings)))
+        server = grpc.aio.server(
+            interceptors=server_interceptors(gatekeeper), options=_SERVER_OPTIONS
+        )
         self.port = server.add_insecure_port(f"{self.settings.grpc_host}:{self.settings.grpc_port}")
         if self.port == 0:
             raise OSError(f"cannot listen on {self.settings.grpc_host}:{self.settings.grpc_port}")
         # Services that call each other in this process do so through this port.
         self.settings = self.settings.with_(grpc_port=self.port)
         self.runtime = runtime = await Runtime.open(self.settings)
+        gatekeeper.verify_bearer = runtime.clients.verify_token
         await migrate(runtime.db, self.specs)
 
         names = [name for spec in self.specs for name in spec.grpc_services]

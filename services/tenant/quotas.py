@@ -1,13 +1,15 @@
-"""Quota checks and usage counters: gauges (per tenant, or per base) and monthly counters."""
+"""Quota checks and usage counters: gauges (per tenant, or per base) and monthly counters, moved
+by RecordUsage calls or counted from events."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 from pyat.tenant.v1 import tenant_pb2
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +18,7 @@ from services.shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.shared.identity import Caller
 from services.shared.ids import looks_like
 from services.tenant.plans import PLANS, fits, plan_named
-from services.tenant.storage import Member, Tenant, Usage, UsageRecord
+from services.tenant.storage import CountedEvent, Member, Tenant, Usage, UsageRecord
 
 # One call may move a counter by at most this much (a petabyte of storage, say).
 MAX_DELTA = 10**15
@@ -49,6 +51,7 @@ KINDS: dict[tenant_pb2.QuotaKind, Kind] = {
     )
 }
 SEATS = KINDS[tenant_pb2.QUOTA_KIND_SEATS]
+RECORDS_PER_BASE = KINDS[tenant_pb2.QUOTA_KIND_RECORDS_PER_BASE]
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,45 @@ async def _claim_key(
             reason="IDEMPOTENCY_KEY_REUSED",
         )
     return record.used
+
+
+async def count_records(
+    db: Database, event_id: str, tenant_id: str, base_id: str, delta: int
+) -> bool:
+    """Move a base's record count by `delta` for the event `event_id`, once per event id.
+
+    Returns whether it counted: not for an event counted before, nor for a tenant that is
+    gone (its usage went with it). INVALID_ARGUMENT for a malformed event.
+    """
+    now = utcnow()
+    counter = counter_for(tenant_id, RECORDS_PER_BASE.kind, base_id, now)
+    if not 0 < len(event_id) <= 32:
+        raise InvalidArgument("the event has no usable id", fields={"id": "1 to 32 characters"})
+    insert = sqlite.insert if db.is_sqlite else postgresql.insert
+    async with db.transaction() as session:
+        if await session.scalar(select(Tenant.id).where(Tenant.id == tenant_id)) is None:
+            return False
+        # A concurrent delivery of the same event waits here for this one to commit.
+        first = await session.execute(
+            insert(CountedEvent)
+            .values(event_id=event_id, counted_at=now)
+            .on_conflict_do_nothing()
+            .returning(CountedEvent.event_id)
+        )
+        if first.first() is None:
+            return False
+        await add_usage(session, db, counter, delta, now)
+    return True
+
+
+async def forget_counted_events(db: Database, before: dt.datetime) -> int:
+    """Forget the ids of events counted before `before`; returns how many."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            delete(CountedEvent).where(CountedEvent.counted_at < before),
+            execution_options={"synchronize_session": False},
+        )
+    return cast("CursorResult[Any]", result).rowcount
 
 
 async def usage_by_kind(

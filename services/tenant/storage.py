@@ -1,4 +1,5 @@
-"""tenant-service's tables: tenants, their members, usage counters and invitations."""
+"""tenant-service's tables: tenants, their members, usage counters, the events counted in
+them, and invitations."""
 
 from __future__ import annotations
 
@@ -79,6 +80,16 @@ class UsageRecord(TenantBase):
     delta: Mapped[int] = mapped_column(BigInteger())
     used: Mapped[int] = mapped_column(BigInteger())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class CountedEvent(TenantBase):
+    """An event already counted in usage, so a redelivery is not counted again."""
+
+    __tablename__ = "tenant_counted_events"
+
+    event_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # When; ids are forgotten once no redelivery can come any more.
+    counted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class Invitation(TenantBase):

@@ -32,7 +32,7 @@ async def subscribe(runtime: Runtime) -> None:
         event.payload.Unpack(changed)
         if changed.change not in ("created", "deleted"):
             return
-        act_as(Caller(user_id=changed.actor_id, tenant_id=changed.tenant_id))
+        act_as(Caller.service("workspace", tenant_id=changed.tenant_id, user_id=changed.actor_id))
         try:
             await usage.record(changed.base_id, deleted=changed.change == "deleted", strict=True)
         except DomainError as err:

@@ -133,10 +133,13 @@ class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):
     ) -> pb.ListBasesResponse:
         caller = await authenticate(context, self.runtime.clients)
         if not request.workspace_id:
-            return pb.ListBasesResponse(bases=await self.bases.of_caller(caller))
-        return pb.ListBasesResponse(
-            bases=await self.bases.of_workspace(caller, request.workspace_id)
-        )
+            bases = await self.bases.of_caller(caller)
+        else:
+            bases = await self.bases.of_workspace(caller, request.workspace_id)
+        if caller.token_bases:
+            # A personal access token limited to some bases sees only those.
+            bases = [base for base in bases if base.id in caller.token_bases]
+        return pb.ListBasesResponse(bases=bases)
 
     async def GetBase(self, request: pb.GetBaseRequest, context: Context) -> pb.GetBaseResponse:
         caller = await authenticate(context, self.runtime.clients)

@@ -4,6 +4,7 @@ stubs for schema-service and airtable-gateway acting as that owner."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +58,14 @@ async def fails(call: Awaitable[Any], code: grpc.StatusCode) -> grpc.aio.AioRpcE
 
 def spec(name: str, kind: str, **options: Any) -> schema_pb2.FieldSpec:
     return schema_pb2.FieldSpec(name=name, type=kind, options=struct(options))
+
+
+@dataclass(frozen=True)
+class Fabric:
+    """A running fabric and a channel to it."""
+
+    host: Host
+    channel: grpc.aio.Channel
 
 
 @dataclass
@@ -179,9 +188,11 @@ def page_statements(host: Host) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine, "before_cursor_execute", capture)
 
 
-async def until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
-    for _ in range(100):
-        if await condition():
-            return
+async def until(condition: Callable[[], Awaitable[bool]], what: str, timeout_s: float = 20) -> None:
+    """Wait for background work (an event handled, an index built): it takes far less than
+    `timeout_s`, which leaves room for a loaded machine."""
+    deadline = time.monotonic() + timeout_s
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting {timeout_s:g} s until {what}")
         await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting until {what}")

@@ -3,21 +3,16 @@ removing one empties the cells that held it, as Airtable does."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-import grpc
 from google.protobuf import json_format
 from pyat.schema.v1 import schema_pb2
 
-from services.shared.server import Host
-from tests.airtable_gateway.helpers import new_base, spec, struct
+from tests.airtable_gateway.helpers import Fabric, new_base, spec, struct, until
 
 
-async def test_renamed_and_removed_choices_follow_into_the_records(
-    fabric: Host, channel: grpc.aio.Channel
-) -> None:
-    base = await new_base(fabric, channel)
+async def test_renamed_and_removed_choices_follow_into_the_records(any_fabric: Fabric) -> None:
+    base = await new_base(any_fabric.host, any_fabric.channel)
     table = await base.table(
         "Tasks",
         spec("Name", "singleLineText"),
@@ -57,12 +52,11 @@ async def test_renamed_and_removed_choices_follow_into_the_records(
         second.id: {"Name": "two"},
         third.id: {"Name": "three", "Tags": ["c"]},
     }
-    for _ in range(100):
-        seen = {rid: await base.get(table.id, rid) for rid in expected}
-        if seen == expected:
-            break
-        await asyncio.sleep(0.05)
-    assert seen == expected
+
+    async def records_follow() -> bool:
+        return {rid: await base.get(table.id, rid) for rid in expected} == expected
+
+    await until(records_follow, "the records show the new choices")
     # The new names are what filters see, too.
     found = await base.list(table.id, filter_by_formula="{Status} = 'Later'")
     assert [r.id for r in found.records] == [first.id]

@@ -12,8 +12,7 @@ import pytest
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from pyat.schema.v1 import schema_pb2
 
-from services.shared.server import Host
-from tests.airtable_gateway.helpers import Base, cells, fails, new_base, spec
+from tests.airtable_gateway.helpers import Base, Fabric, cells, fails, new_base, spec
 
 
 @dataclass
@@ -26,8 +25,8 @@ class Shop:
 
 
 @pytest.fixture(scope="module")
-async def shop(fabric: Host, channel: grpc.aio.Channel) -> Shop:
-    base = await new_base(fabric, channel)
+async def shop(any_fabric: Fabric) -> Shop:
+    base = await new_base(any_fabric.host, any_fabric.channel)
     items = await base.table("Items", spec("Name", "singleLineText"), spec("Price", "number"))
     orders = await base.table("Orders", spec("Ref", "singleLineText"))
     link = await base.field(orders.id, "Items", "multipleRecordLinks", {"linkedTableId": items.id})

@@ -11,8 +11,15 @@ import pytest
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from pyat.schema.v1 import schema_pb2
 
-from services.shared.server import Host
-from tests.airtable_gateway.helpers import Base, cells, fails, new_base, records_scanned, spec
+from tests.airtable_gateway.helpers import (
+    Base,
+    Fabric,
+    cells,
+    fails,
+    new_base,
+    records_scanned,
+    spec,
+)
 from tests.contract.test_auth import field_violations
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
@@ -27,8 +34,8 @@ class Tasks:
 
 
 @pytest.fixture(scope="module")
-async def tasks(fabric: Host, channel: grpc.aio.Channel) -> Tasks:
-    base = await new_base(fabric, channel)
+async def tasks(any_fabric: Fabric) -> Tasks:
+    base = await new_base(any_fabric.host, any_fabric.channel)
     table = await base.table(
         "Tasks",
         spec("Name", "singleLineText"),

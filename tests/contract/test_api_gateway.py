@@ -28,7 +28,7 @@ from services.api_gateway.routes import (
     match,
 )
 from services.registry import SERVICES
-from services.shared.edge import (
+from services.shared.headers import (
     BASE_HEADER,
     BASE_KEY,
     ORIGINAL_METHOD_HEADER,
@@ -318,8 +318,11 @@ async def test_a_revoked_pat_is_refused_within_a_second(
         metadata=(("authorization", f"Bearer {session.access_token}"),),
     )
     revoked_at = time.monotonic()
-    while (await authz.Check(request)).status.code == 0:
-        assert time.monotonic() - revoked_at < 1.2, "still allowed a second after revocation"
+    # Checks may be allowed for up to a second; one sent after that (however long it takes to
+    # be answered on a loaded machine) must be refused.
+    while time.monotonic() - revoked_at < 1.0:
+        if (await authz.Check(request)).status.code != 0:
+            break
         await asyncio.sleep(0.05)
     refusal(await authz.Check(request), 401)
 
@@ -353,26 +356,56 @@ async def burst(
     return list(await asyncio.gather(*(rls.ShouldRateLimit(request) for _ in range(count))))
 
 
+async def timed_burst(
+    rls: rls_pb2_grpc.RateLimitServiceStub, request: rls_pb2.RateLimitRequest, count: int
+) -> tuple[list[rls_pb2.RateLimitResponse], float]:
+    """A burst's answers, and how many seconds it took to answer them all."""
+    started = time.monotonic()
+    answers = await burst(rls, request, count)
+    return answers, time.monotonic() - started
+
+
 def codes(answers: list[rls_pb2.RateLimitResponse]) -> tuple[int, int]:
-    """How many were let through and how many refused. The buckets refill while a burst is
-    being answered, so a burst of N over a limit of L lets through L and a few more."""
+    """How many were let through and how many refused."""
     return (
         sum(a.overall_code == OK for a in answers),
         sum(a.overall_code == OVER for a in answers),
     )
 
 
+def most_let_through(rate: int, seconds: float) -> int:
+    """The most a new bucket of `rate` a second (and as many at once) lets through in
+    `seconds`: it refills while a burst is being answered, for longer on a loaded machine."""
+    return int(rate + rate * seconds)
+
+
+async def first_refusal(
+    rls: rls_pb2_grpc.RateLimitServiceStub,
+    request: rls_pb2.RateLimitRequest,
+    answers: list[rls_pb2.RateLimitResponse],
+) -> rls_pb2.RateLimitResponse:
+    """A refusal from `answers`, else from more bursts: a burst answered more slowly than its
+    bucket refills (a loaded machine) may refuse nothing."""
+    for _ in range(5):
+        over = next((a for a in answers if a.overall_code == OVER), None)
+        if over is not None:
+            return over
+        answers = await burst(rls, request, 200)
+    pytest.fail("five bursts over the limit, and not one request was refused")
+
+
 async def test_a_tenant_gets_50_a_second_then_429_with_retry_after(
     rls: rls_pb2_grpc.RateLimitServiceStub,
 ) -> None:
     request = limit_request(new_id("ten"), new_id("usr"))
-    answers = await burst(rls, request, 100)
+    answers, seconds = await timed_burst(rls, request, 100)
     let_through, refused = codes(answers)
-    assert 50 <= let_through < 70 and refused > 30
+    assert 50 <= let_through <= most_let_through(50, seconds)
+    assert refused == 100 - let_through
     assert all(a.statuses[0].current_limit.requests_per_unit == 50 for a in answers), (
         "every answer names the tenant's limit"
     )
-    over = next(a for a in answers if a.overall_code == OVER)
+    over = await first_refusal(rls, request, answers)
     assert {(h.key, h.value) for h in over.response_headers_to_add} == {("retry-after", "1")}
     error = json.loads(over.raw_body)["error"]
     assert error["type"] == "RATE_LIMIT_REACHED"
@@ -388,10 +421,11 @@ async def test_a_base_gets_5_a_second_without_using_up_the_tenant(
 ) -> None:
     tenant_id, user_id = new_id("ten"), new_id("usr")
     on_a = limit_request(tenant_id, user_id, BASE_A)
-    answers = await burst(rls, on_a, 40)
+    answers, seconds = await timed_burst(rls, on_a, 40)
     let_through, refused = codes(answers)
-    assert 5 <= let_through <= 7 and refused >= 33
-    for answer in answers:
+    assert 5 <= let_through <= most_let_through(5, seconds)
+    assert refused == 40 - let_through
+    for answer in [*answers, await first_refusal(rls, on_a, answers)]:
         assert answer.statuses[1].current_limit.requests_per_unit == 5
         if answer.overall_code == OK:
             continue
@@ -412,8 +446,9 @@ async def test_naming_another_tenants_base_does_not_drain_its_bucket(
     base = new_id("app")
     owner = limit_request(new_id("ten"), new_id("usr"), base)
     intruder = limit_request(new_id("ten"), new_id("usr"), base)
-    await burst(rls, intruder, 20)
-    assert (await rls.ShouldRateLimit(intruder)).overall_code == OVER
+    answers, seconds = await timed_burst(rls, intruder, 20)
+    assert codes(answers)[0] <= most_let_through(5, seconds)
+    await first_refusal(rls, intruder, answers)
     assert [a.overall_code for a in await burst(rls, owner, 5)] == [OK] * 5
 
 
@@ -460,9 +495,9 @@ async def test_the_plan_sets_the_tenant_rate(
     rate = changed.tenant.requests_per_second
     assert rate > 50
     request = limit_request(session.user.tenant_id, session.user.id)
-    answers = await burst(rls, request, 2 * rate)
-    let_through, refused = codes(answers)
-    assert let_through >= rate and refused > 0
+    answers, seconds = await timed_burst(rls, request, 2 * rate)
+    let_through, _ = codes(answers)
+    assert rate <= let_through <= most_let_through(rate, seconds)
     assert answers[0].statuses[0].current_limit.requests_per_unit == rate
 
 
@@ -516,8 +551,8 @@ async def test_without_tenant_service_the_defaults_apply_and_are_logged(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="pyat.api_gateway")
     request = limit_request(new_id("ten"), new_id("usr"), BASE_A)
-    answers = await burst(lone_gateway, request, 10)
-    assert codes(answers)[1] > 0
+    answers, seconds = await timed_burst(lone_gateway, request, 10)
+    assert 5 <= codes(answers)[0] <= most_let_through(5, seconds)
     let_through = [a for a in answers if a.overall_code == OK]
     assert let_through[0].statuses[0].current_limit.requests_per_unit == 50
     assert let_through[0].statuses[1].current_limit.requests_per_unit == 5

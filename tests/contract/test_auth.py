@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 import secrets
+from typing import TYPE_CHECKING
 
 import grpc
 import jwt
@@ -15,6 +16,10 @@ from grpc_status import rpc_status
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from services.shared.ids import looks_like
+from tests.fixtures.callers import service_metadata
+
+if TYPE_CHECKING:  # the async stub type exists only in the generated .pyi
+    from pyat.auth.v1.auth_pb2_grpc import AuthServiceAsyncStub as AuthStub
 
 PASSWORD = "correct-horse-9"
 SECRET = "test-signing-key-that-is-long-enough-0123456789"
@@ -25,12 +30,12 @@ def new_email() -> str:
 
 
 @pytest.fixture
-def auth(channel: grpc.aio.Channel) -> auth_pb2_grpc.AuthServiceStub:
+def auth(channel: grpc.aio.Channel) -> AuthStub:
     return auth_pb2_grpc.AuthServiceStub(channel)
 
 
 async def register(
-    auth: auth_pb2_grpc.AuthServiceStub, email: str | None = None, name: str = "Ada Lovelace"
+    auth: AuthStub, email: str | None = None, name: str = "Ada Lovelace"
 ) -> auth_pb2.RegisterResponse:
     request = auth_pb2.RegisterRequest(email=email or new_email(), password=PASSWORD, name=name)
     response: auth_pb2.RegisterResponse = await auth.Register(request)
@@ -49,7 +54,7 @@ def field_violations(err: grpc.aio.AioRpcError) -> dict[str, str]:
     return violations
 
 
-async def test_register_returns_user_and_tokens(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_register_returns_user_and_tokens(auth: AuthStub) -> None:
     email = new_email()
     response = await register(auth, email.upper())
     assert response.user.email == email
@@ -64,7 +69,7 @@ async def test_register_returns_user_and_tokens(auth: auth_pb2_grpc.AuthServiceS
 
 
 async def test_register_defaults_name_to_email_local_part(
-    auth: auth_pb2_grpc.AuthServiceStub,
+    auth: AuthStub,
 ) -> None:
     email = new_email()
     response = await register(auth, email, name="   ")
@@ -74,7 +79,7 @@ async def test_register_defaults_name_to_email_local_part(
 @pytest.mark.parametrize(
     "email", ["", "no-at-sign", "a@b", "two@@example.com", "x" * 250 + "@e.com"]
 )
-async def test_register_rejects_bad_email(auth: auth_pb2_grpc.AuthServiceStub, email: str) -> None:
+async def test_register_rejects_bad_email(auth: AuthStub, email: str) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await auth.Register(auth_pb2.RegisterRequest(email=email, password=PASSWORD, name="A"))
     assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
@@ -85,9 +90,7 @@ async def test_register_rejects_bad_email(auth: auth_pb2_grpc.AuthServiceStub, e
     "password",
     ["short1!", "onlyletterslong", "12345678901234", "aaaaaaaaaaaa1", "password123", "x1" * 65],
 )
-async def test_register_rejects_weak_password(
-    auth: auth_pb2_grpc.AuthServiceStub, password: str
-) -> None:
+async def test_register_rejects_weak_password(auth: AuthStub, password: str) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await auth.Register(auth_pb2.RegisterRequest(email=new_email(), password=password))
     assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
@@ -95,7 +98,7 @@ async def test_register_rejects_weak_password(
 
 
 async def test_register_refuses_taken_email_in_any_case(
-    auth: auth_pb2_grpc.AuthServiceStub,
+    auth: AuthStub,
 ) -> None:
     email = new_email()
     first = await register(auth, email)
@@ -107,7 +110,7 @@ async def test_register_refuses_taken_email_in_any_case(
     assert login.user.id == first.user.id
 
 
-async def test_login_returns_the_registered_user(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_login_returns_the_registered_user(auth: AuthStub) -> None:
     registered = await register(auth)
     login = await auth.Login(
         auth_pb2.LoginRequest(email=registered.user.email.upper(), password=PASSWORD)
@@ -119,7 +122,7 @@ async def test_login_returns_the_registered_user(auth: auth_pb2_grpc.AuthService
 
 @pytest.mark.parametrize("known_email", [True, False])
 async def test_login_refuses_wrong_password_or_unknown_email_alike(
-    auth: auth_pb2_grpc.AuthServiceStub, known_email: bool
+    auth: AuthStub, known_email: bool
 ) -> None:
     email = (await register(auth)).user.email if known_email else new_email()
     with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -128,16 +131,18 @@ async def test_login_refuses_wrong_password_or_unknown_email_alike(
     assert caught.value.details() == "invalid email or password"
 
 
-async def test_login_requires_email_and_password(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_login_requires_email_and_password(auth: AuthStub) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await auth.Login(auth_pb2.LoginRequest(email=""))
     assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert set(field_violations(caught.value)) == {"email", "password"}
 
 
-async def test_verify_token_returns_identity(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_verify_token_returns_identity(auth: AuthStub) -> None:
     registered = await register(auth)
-    claims = await auth.VerifyToken(auth_pb2.VerifyTokenRequest(token=registered.access_token))
+    claims = await auth.VerifyToken(
+        auth_pb2.VerifyTokenRequest(token=registered.access_token), metadata=service_metadata()
+    )
     assert claims.user_id == registered.user.id
     assert claims.tenant_id == registered.user.tenant_id
     assert claims.email == registered.user.email
@@ -177,15 +182,15 @@ def _claims(**changes: object) -> dict[str, object]:
     ],
     ids=["empty", "garbage", "wrong-key", "expired", "wrong-issuer", "no-tenant", "alg-none"],
 )
-async def test_verify_token_refuses_bad_tokens(
-    auth: auth_pb2_grpc.AuthServiceStub, token: str
-) -> None:
+async def test_verify_token_refuses_bad_tokens(auth: AuthStub, token: str) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await auth.VerifyToken(auth_pb2.VerifyTokenRequest(token=token))
+        await auth.VerifyToken(
+            auth_pb2.VerifyTokenRequest(token=token), metadata=service_metadata()
+        )
     assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_verify_token_refuses_a_tampered_payload(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_verify_token_refuses_a_tampered_payload(auth: AuthStub) -> None:
     registered = await register(auth)
     header, payload, signature = registered.access_token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -193,7 +198,8 @@ async def test_verify_token_refuses_a_tampered_payload(auth: auth_pb2_grpc.AuthS
     forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await auth.VerifyToken(
-            auth_pb2.VerifyTokenRequest(token=f"{header}.{forged_payload}.{signature}")
+            auth_pb2.VerifyTokenRequest(token=f"{header}.{forged_payload}.{signature}"),
+            metadata=service_metadata(),
         )
     assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
 

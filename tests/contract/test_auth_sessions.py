@@ -4,22 +4,30 @@ revocation, lockout, scopes; and the ways each can be abused."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 from sqlalchemy import update
 
+from services.auth.client_address import client_address
 from services.auth.storage import PersonalToken
 from services.shared.server import Host
 from tests.contract.test_auth import PASSWORD, new_email, register
+from tests.fixtures.callers import service_metadata
+
+if TYPE_CHECKING:  # the async stub type exists only in the generated .pyi
+    from pyat.auth.v1.auth_pb2_grpc import AuthServiceAsyncStub as AuthStub
 
 Metadata = tuple[tuple[str, str], ...]
 WRONG = "wrong-pass-1"
 
 
 @pytest.fixture
-def auth(channel: grpc.aio.Channel) -> auth_pb2_grpc.AuthServiceStub:
+def auth(channel: grpc.aio.Channel) -> AuthStub:
     return auth_pb2_grpc.AuthServiceStub(channel)
 
 
@@ -36,15 +44,15 @@ async def assert_refused(
     return caught.value.details() or ""
 
 
-async def verify(auth: auth_pb2_grpc.AuthServiceStub, token: str) -> auth_pb2.VerifyTokenResponse:
+async def verify(auth: AuthStub, token: str) -> auth_pb2.VerifyTokenResponse:
     answer: auth_pb2.VerifyTokenResponse = await auth.VerifyToken(
-        auth_pb2.VerifyTokenRequest(token=token)
+        auth_pb2.VerifyTokenRequest(token=token), metadata=service_metadata()
     )
     return answer
 
 
 async def test_refresh_rotates_the_tokens_in_the_same_session(
-    auth: auth_pb2_grpc.AuthServiceStub,
+    auth: AuthStub,
 ) -> None:
     registered = await register(auth)
     refreshed = await auth.Refresh(auth_pb2.RefreshRequest(refresh_token=registered.refresh_token))
@@ -59,7 +67,7 @@ async def test_refresh_rotates_the_tokens_in_the_same_session(
 
 
 async def test_reusing_a_refresh_token_ends_the_whole_session(
-    auth: auth_pb2_grpc.AuthServiceStub,
+    auth: AuthStub,
 ) -> None:
     registered = await register(auth)
     stolen = registered.refresh_token
@@ -76,14 +84,12 @@ async def test_reusing_a_refresh_token_ends_the_whole_session(
 
 
 @pytest.mark.parametrize("token", ["", "rt_nonsense", "x" * 5000])
-async def test_refresh_refuses_unknown_tokens(
-    auth: auth_pb2_grpc.AuthServiceStub, token: str
-) -> None:
+async def test_refresh_refuses_unknown_tokens(auth: AuthStub, token: str) -> None:
     expected = grpc.StatusCode.INVALID_ARGUMENT if not token else grpc.StatusCode.UNAUTHENTICATED
     await assert_refused(auth.Refresh(auth_pb2.RefreshRequest(refresh_token=token)), expected)
 
 
-async def test_logout_ends_only_the_current_session(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_logout_ends_only_the_current_session(auth: AuthStub) -> None:
     registered = await register(auth)
     other = await auth.Login(auth_pb2.LoginRequest(email=registered.user.email, password=PASSWORD))
     await auth.Logout(auth_pb2.LogoutRequest(), metadata=bearer(registered.access_token))
@@ -94,12 +100,12 @@ async def test_logout_ends_only_the_current_session(auth: auth_pb2_grpc.AuthServ
     assert (await verify(auth, other.access_token)).user_id == registered.user.id
 
 
-async def test_logout_needs_a_valid_session_token(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_logout_needs_a_valid_session_token(auth: AuthStub) -> None:
     await assert_refused(auth.Logout(auth_pb2.LogoutRequest()))
     await assert_refused(auth.Logout(auth_pb2.LogoutRequest(), metadata=bearer("nonsense")))
 
 
-async def test_revoke_all_sessions_ends_every_session(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_revoke_all_sessions_ends_every_session(auth: AuthStub) -> None:
     registered = await register(auth)
     email = registered.user.email
     logins = [await auth.Login(auth_pb2.LoginRequest(email=email, password=PASSWORD)) for _ in "ab"]
@@ -107,31 +113,146 @@ async def test_revoke_all_sessions_ends_every_session(auth: auth_pb2_grpc.AuthSe
         auth_pb2.RevokeAllSessionsRequest(), metadata=bearer(logins[0].access_token)
     )
     assert answer.revoked == 3
-    for session in (registered, *logins):
+    sessions: list[auth_pb2.RegisterResponse | auth_pb2.LoginResponse] = [registered, *logins]
+    for session in sessions:
         await assert_refused(verify(auth, session.access_token))
         await assert_refused(
             auth.Refresh(auth_pb2.RefreshRequest(refresh_token=session.refresh_token))
         )
 
 
-async def test_five_failed_logins_lock_the_email_for_everyone(
-    auth: auth_pb2_grpc.AuthServiceStub,
+def error_reason(err: grpc.aio.AioRpcError) -> str:
+    """The google.rpc.ErrorInfo reason of a failed call."""
+    status = rpc_status.from_call(err)
+    assert status is not None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return str(info.reason)
+    return ""
+
+
+def through_envoy(*forwarded_for: str) -> Metadata:
+    """The metadata of a login that came through Envoy, which appends the peer it saw to
+    whatever X-Forwarded-For the client sent: the last entry is the client's address."""
+    return (("x-forwarded-for", ", ".join(forwarded_for)),)
+
+
+def login(email: str, password: str) -> auth_pb2.LoginRequest:
+    return auth_pb2.LoginRequest(email=email, password=password)
+
+
+@pytest.fixture(params=["sqlite-memory-cache", "postgres-redis"])
+def auth_on_each_store(request: pytest.FixtureRequest) -> AuthStub:
+    """auth-service with its lockout state in the in-process cache, then in Redis."""
+    name = "channel" if request.param == "sqlite-memory-cache" else "pg_channel"
+    channel: grpc.aio.Channel = request.getfixturevalue(name)
+    return auth_pb2_grpc.AuthServiceStub(channel)
+
+
+async def test_five_failed_logins_from_one_address_lock_that_address_out(
+    auth: AuthStub,
 ) -> None:
     registered = await register(auth)
     email = registered.user.email
     for _ in range(5):
-        await assert_refused(auth.Login(auth_pb2.LoginRequest(email=email, password=WRONG)))
-    # Now even the right password is refused, with a status that says why.
-    details = await assert_refused(
-        auth.Login(auth_pb2.LoginRequest(email=email, password=PASSWORD)),
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-    )
-    assert "15 minutes" in details
+        await assert_refused(auth.Login(login(email, WRONG)))
+    # Now even the right password is refused from there, with a status that says why.
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await auth.Login(login(email, PASSWORD))
+    assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "from your address; try again in 15 minutes" in (caught.value.details() or "")
+    assert error_reason(caught.value) == "LOGIN_LOCKED"
     # Sessions that already exist are not affected.
     assert (await verify(auth, registered.access_token)).user_id == registered.user.id
 
 
-async def test_unknown_emails_lock_out_the_same_way(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_a_stranger_locked_out_does_not_lock_out_the_owner(
+    auth_on_each_store: AuthStub,
+) -> None:
+    auth = auth_on_each_store
+    email = (await register(auth)).user.email
+    stranger, owner = through_envoy("203.0.113.7"), through_envoy("198.51.100.20")
+    for _ in range(5):
+        await assert_refused(auth.Login(login(email, WRONG), metadata=stranger))
+    await assert_refused(
+        auth.Login(login(email, PASSWORD), metadata=stranger), grpc.StatusCode.RESOURCE_EXHAUSTED
+    )
+    # The owner signs in from their own address, through Envoy or straight to the port.
+    await auth.Login(login(email, PASSWORD), metadata=owner)
+    await auth.Login(login(email, PASSWORD))
+    # Which does not lift the stranger's lockout.
+    await assert_refused(
+        auth.Login(login(email, PASSWORD), metadata=stranger), grpc.StatusCode.RESOURCE_EXHAUSTED
+    )
+
+
+async def test_only_the_address_envoy_appended_counts(auth: AuthStub) -> None:
+    email = (await register(auth)).user.email
+    # A stranger writes a new X-Forwarded-For every time, even the owner's address; Envoy
+    # appends the same peer to each, so the lockout still comes after five.
+    for n in range(5):
+        claimed = through_envoy(f"192.0.2.{n}", "198.51.100.20", "203.0.113.8")
+        await assert_refused(auth.Login(login(email, WRONG), metadata=claimed))
+    await assert_refused(
+        auth.Login(login(email, PASSWORD), metadata=through_envoy("192.0.2.99", "203.0.113.8")),
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+    )
+    # The owner at 198.51.100.20 was only named, never locked out; nor is anyone who names
+    # the stranger's address before their own.
+    await auth.Login(login(email, PASSWORD), metadata=through_envoy("198.51.100.20"))
+    await auth.Login(login(email, PASSWORD), metadata=through_envoy("203.0.113.8", "192.0.2.50"))
+
+
+@pytest.mark.parametrize(
+    ("metadata", "peer", "address"),
+    [
+        ((), "ipv4:127.0.0.1:54321", "127.0.0.1"),
+        ((), "ipv6:%5B2001:db8::7%5D:54321", "2001:db8::/64"),
+        ((), "ipv6:%5B::ffff:192.0.2.1%5D:443", "192.0.2.1"),
+        ((), "unix:/run/pyat.sock", "unix:/run/pyat.sock"),
+        ((("x-forwarded-for", "203.0.113.7"),), "ipv4:10.0.0.5:80", "203.0.113.7"),
+        (
+            (("x-forwarded-for", "1.2.3.4, 10.1.1.1,203.0.113.7"),),
+            "ipv4:10.0.0.5:80",
+            "203.0.113.7",
+        ),
+        (
+            (("x-forwarded-for", "1.2.3.4"), ("user-agent", "x"), ("x-forwarded-for", "5.6.7.8")),
+            "ipv4:10.0.0.5:80",
+            "5.6.7.8",
+        ),
+        ((("X-Forwarded-For", "203.0.113.7"),), "ipv4:10.0.0.5:80", "203.0.113.7"),
+        ((("x-forwarded-for", "2001:db8:1:2:3:4:5:6"),), "ipv4:10.0.0.5:80", "2001:db8:1:2::/64"),
+        ((("x-forwarded-for", "::ffff:203.0.113.7"),), "ipv4:10.0.0.5:80", "203.0.113.7"),
+        ((("x-forwarded-for", "203.0.113.7, not-an-address"),), "ipv4:10.0.0.5:80", "10.0.0.5"),
+        ((("x-forwarded-for", "203.0.113.7, "),), "ipv4:10.0.0.5:80", "10.0.0.5"),
+        ((("x-forwarded-for", b"203.0.113.7"),), "ipv4:10.0.0.5:80", "203.0.113.7"),
+    ],
+    ids=[
+        "peer-ipv4",
+        "peer-ipv6-is-its-64",
+        "peer-ipv4-mapped",
+        "peer-unix-socket",
+        "envoy-appended",
+        "last-entry-only",
+        "last-header-only",
+        "header-name-any-case",
+        "ipv6-is-its-64",
+        "ipv4-mapped",
+        "garbage-falls-back-to-peer",
+        "empty-last-entry-falls-back-to-peer",
+        "bytes-value",
+    ],
+)
+def test_the_client_address_is_the_last_forwarded_for_entry_or_the_peer(
+    metadata: tuple[tuple[str, str | bytes], ...], peer: str, address: str
+) -> None:
+    assert client_address(metadata, peer) == address
+
+
+async def test_unknown_emails_lock_out_the_same_way(auth: AuthStub) -> None:
     email = new_email()
     for _ in range(5):
         await assert_refused(auth.Login(auth_pb2.LoginRequest(email=email, password=WRONG)))
@@ -142,7 +263,7 @@ async def test_unknown_emails_lock_out_the_same_way(auth: auth_pb2_grpc.AuthServ
 
 
 async def test_a_successful_login_resets_the_failure_count(
-    auth: auth_pb2_grpc.AuthServiceStub,
+    auth: AuthStub,
 ) -> None:
     email = (await register(auth)).user.email
     for _round in range(2):
@@ -152,7 +273,7 @@ async def test_a_successful_login_resets_the_failure_count(
 
 
 async def create_pat(
-    auth: auth_pb2_grpc.AuthServiceStub, session_token: str, **fields: object
+    auth: AuthStub, session_token: str, **fields: object
 ) -> auth_pb2.CreatePersonalAccessTokenResponse:
     request = auth_pb2.CreatePersonalAccessTokenRequest(
         **{"name": "ci", "scopes": ["data.records:read"], **fields}  # type: ignore[arg-type]
@@ -163,7 +284,7 @@ async def create_pat(
     return created
 
 
-async def test_personal_access_token_lifecycle(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+async def test_personal_access_token_lifecycle(auth: AuthStub) -> None:
     owner = await register(auth)
     base = "app" + "B" * 14
     created = await create_pat(
@@ -206,7 +327,7 @@ async def test_personal_access_token_lifecycle(auth: auth_pb2_grpc.AuthServiceSt
 
 
 async def test_forged_personal_access_tokens_are_refused(
-    auth: auth_pb2_grpc.AuthServiceStub,
+    auth: AuthStub,
 ) -> None:
     owner = await register(auth)
     token = (await create_pat(auth, owner.access_token)).token
@@ -216,9 +337,7 @@ async def test_forged_personal_access_tokens_are_refused(
         await assert_refused(verify(auth, forged))
 
 
-async def test_an_expired_personal_access_token_is_refused(
-    auth: auth_pb2_grpc.AuthServiceStub, fabric: Host
-) -> None:
+async def test_an_expired_personal_access_token_is_refused(auth: AuthStub, fabric: Host) -> None:
     owner = await register(auth)
     created = await create_pat(auth, owner.access_token, expires_in_days=1)
     assert fabric.runtime is not None
@@ -247,7 +366,7 @@ async def test_an_expired_personal_access_token_is_refused(
     ],
 )
 async def test_personal_access_token_requests_are_validated(
-    auth: auth_pb2_grpc.AuthServiceStub, fields: dict[str, object], bad_field: str
+    auth: AuthStub, fields: dict[str, object], bad_field: str
 ) -> None:
     from tests.contract.test_auth import field_violations
 
@@ -259,7 +378,7 @@ async def test_personal_access_token_requests_are_validated(
 
 
 async def test_personal_access_tokens_cannot_manage_tokens(
-    auth: auth_pb2_grpc.AuthServiceStub,
+    auth: AuthStub,
 ) -> None:
     owner = await register(auth)
     token = (await create_pat(auth, owner.access_token)).token
@@ -272,12 +391,12 @@ async def test_personal_access_tokens_cannot_manage_tokens(
     )
     await assert_refused(
         auth.Logout(auth_pb2.LogoutRequest(), metadata=bearer(token)),
-        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.PERMISSION_DENIED,
     )
 
 
 async def test_nobody_else_can_see_or_revoke_my_tokens(
-    auth: auth_pb2_grpc.AuthServiceStub,
+    auth: AuthStub,
 ) -> None:
     alice, mallory = await register(auth), await register(auth)
     token = await create_pat(auth, alice.access_token)

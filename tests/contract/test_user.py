@@ -7,7 +7,7 @@ import pytest
 from pyat.auth.v1 import auth_pb2_grpc
 from pyat.user.v1 import user_pb2, user_pb2_grpc
 
-from services.shared.identity import TENANT_HEADER, USER_HEADER
+from tests.fixtures.callers import caller_metadata
 from tests.contract.test_auth import register
 
 
@@ -86,7 +86,7 @@ async def test_create_user_is_idempotent_on_the_user_id(
 ) -> None:
     registered = await register(auth)
     user = registered.user
-    as_self = ((TENANT_HEADER, user.tenant_id), (USER_HEADER, user.id))
+    as_self = caller_metadata(user.tenant_id, user.id)
     again = await users.CreateUser(
         user_pb2.CreateUserRequest(
             user_id=user.id, tenant_id=user.tenant_id, email=user.email, name="Someone Else"
@@ -160,7 +160,7 @@ async def _tenant_of_three(
 ) -> tuple[str, tuple[tuple[str, str], ...]]:
     """A tenant with three users (created as internal calls would), and its owner's identity."""
     owner = await register(auth, name="Zed Owner")
-    as_owner = ((TENANT_HEADER, owner.user.tenant_id), (USER_HEADER, owner.user.id))
+    as_owner = caller_metadata(owner.user.tenant_id, owner.user.id)
     from services.shared.ids import new_id
 
     for name in ("Ann Apple", "Bob Banana"):
@@ -172,7 +172,7 @@ async def _tenant_of_three(
                 email=f"{name.split()[0].lower()}-{user_id[-6:]}@example.com",
                 name=name,
             ),
-            metadata=((TENANT_HEADER, owner.user.tenant_id), (USER_HEADER, user_id)),
+            metadata=caller_metadata(owner.user.tenant_id, user_id),
         )
     return owner.user.tenant_id, as_owner
 
@@ -183,7 +183,7 @@ async def test_list_users_pages_through_the_tenant_by_name(
     _, as_owner = await _tenant_of_three(auth, users)
     await register(auth)  # someone in another tenant, never listed
     names, token = [], ""
-    while True:
+    for _ in range(5):  # two pages; more means the page tokens loop
         page = await users.ListUsers(
             user_pb2.ListUsersRequest(page_size=2, page_token=token), metadata=as_owner
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import secrets
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from pyat.workspace.v1 import workspace_pb2_grpc
 from sqlalchemy import select
 
 from services import permission, workspace
-from services.shared.identity import TENANT_HEADER, USER_HEADER
+from tests.fixtures.callers import caller_metadata
 from services.shared.ids import looks_like, new_id
 from services.shared.outbox import OutboxRow
 from services.shared.server import Host
@@ -655,8 +656,46 @@ async def test_the_free_plan_stops_at_its_base_quota_and_deleting_makes_room(api
     assert await api.bases_used(owner) == FREE_PLAN_BASES - 1
     await api.base(owner, created.id, "Fits again")
     # Each base is counted once, though its event records it a second time.
-    await asyncio.sleep(0.2)
+    await base_events_handled(api)
     assert await api.bases_used(owner) == FREE_PLAN_BASES
+
+
+async def base_events_handled(api: Api) -> None:
+    """Wait until workspace-service has handled every BaseChanged event committed so far.
+
+    It handles them in the order they are published, so once they all are, a sentinel
+    published after them (a base counted for a newcomer's tenant) is handled after them.
+    """
+    runtime = api.host.runtime
+    assert runtime is not None
+    base_changed = events_pb2.BaseChanged.DESCRIPTOR.full_name
+    unpublished = select(OutboxRow.seq).where(
+        OutboxRow.event_type == base_changed, OutboxRow.published_at.is_(None)
+    )
+
+    async def any_unpublished() -> bool:
+        async with runtime.db.read() as session:
+            return await session.scalar(unpublished.limit(1)) is not None
+
+    deadline = time.monotonic() + 20
+    while await any_unpublished():
+        assert time.monotonic() < deadline, "BaseChanged events still unpublished after 20 s"
+        await asyncio.sleep(0.02)
+    newcomer = await api.sign_up()
+    sentinel = events_pb2.BaseChanged(
+        tenant_id=newcomer.tenant_id,
+        actor_id=newcomer.user_id,
+        base_id=new_id("app"),
+        change="created",
+    )
+    event = events_pb2.Event(
+        id=new_id("evt"), type=base_changed, tenant_id=newcomer.tenant_id, source="test"
+    )
+    event.payload.Pack(sentinel)
+    await runtime.bus.publish(event)
+    while await api.bases_used(newcomer) != 1:
+        assert time.monotonic() < deadline, "the sentinel BaseChanged was not handled in 20 s"
+        await asyncio.sleep(0.02)
 
 
 @pytest.mark.parametrize(
@@ -797,7 +836,7 @@ async def test_changes_emit_events_through_the_outbox(api: Api) -> None:
 
 async def test_nothing_is_left_behind_when_a_service_it_needs_fails(start_host: StartHost) -> None:
     caller = Person(new_id("usr"), new_id("ten"), "", ())
-    headers = ((TENANT_HEADER, caller.tenant_id), (USER_HEADER, caller.user_id))
+    headers = caller_metadata(caller.tenant_id, caller.user_id)
     caller = Person(caller.user_id, caller.tenant_id, "", headers)
     # Without permission-service the owner cannot be granted: no ownerless workspace stays.
     alone = await start_host([workspace.SERVICE])

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from services.cli import descriptor_set_path
-from services.shared.edge import http_methods
+from services.edge.config import http_methods
 
 JUNK_SEGMENTS = ["x", "usr" + "A" * 14, "%2e%2e%2f", "wsp" + "é" * 14, "a" * 3000, "%00", "-1"]
 JUNK_BODIES: list[bytes] = [

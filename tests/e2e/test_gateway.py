@@ -200,9 +200,13 @@ async def test_after_logout_the_access_token_is_refused_within_a_second(
     logout = await http.post("/v1/auth/logout", json={}, headers=headers)
     assert logout.status_code == 200, logout.text
     logged_out = time.monotonic()
-    while (me := await http.get("/v1/users/me", headers=headers)).status_code == 200:
-        assert time.monotonic() - logged_out < 1.2, "still let in a second after logout"
+    # Requests may get in for up to a second; one sent after that (however long it takes to be
+    # answered on a loaded machine) must be refused.
+    while time.monotonic() - logged_out < 1.0:
+        if (await http.get("/v1/users/me", headers=headers)).status_code != 200:
+            break
         await asyncio.sleep(0.05)
+    me = await http.get("/v1/users/me", headers=headers)
     assert airtable_error(me, 401)["type"] == "UNAUTHORIZED"
 
 
@@ -271,9 +275,12 @@ async def test_a_revoked_pat_is_refused_within_a_second(http: httpx.AsyncClient)
     )
     assert revoke.status_code == 200, revoke.text
     revoked = time.monotonic()
-    while (whoami := await http.get("/v0/meta/whoami", headers=headers)).status_code == 200:
-        assert time.monotonic() - revoked < 1.2, "still let in a second after revocation"
+    # As after a logout: a request sent a second after revocation must be refused.
+    while time.monotonic() - revoked < 1.0:
+        if (await http.get("/v0/meta/whoami", headers=headers)).status_code != 200:
+            break
         await asyncio.sleep(0.05)
+    whoami = await http.get("/v0/meta/whoami", headers=headers)
     assert airtable_error(whoami, 401)["type"] == "UNAUTHORIZED"
 
 
@@ -314,7 +321,7 @@ async def test_a_burst_over_the_tenant_limit_gets_429_and_then_recovers(
     # burst goes over gRPC, whose client costs far less than httpx's; REST requests ride along
     # in the same waves until one of them meets the limit.
     limited: httpx.Response | None = None
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     async with grpc.aio.insecure_channel(fabric_and_edge[1].removeprefix("http://")) as channel:
         users = user_pb2_grpc.UserServiceStub(channel)
 
@@ -326,7 +333,7 @@ async def test_a_burst_over_the_tenant_limit_gets_429_and_then_recovers(
             return grpc.StatusCode.OK
 
         while limited is None:
-            assert time.monotonic() < deadline, "no request was ever limited"
+            assert time.monotonic() < deadline, "no request was ever limited in 30 s of waves"
             grpc_codes, rest = await asyncio.gather(
                 asyncio.gather(*(over_grpc() for _ in range(150))),
                 asyncio.gather(*(http.get("/v1/users/me", headers=headers) for _ in range(10))),
@@ -345,7 +352,7 @@ async def test_a_burst_over_the_tenant_limit_gets_429_and_then_recovers(
         await http.get("/v1/users/me", headers=bearer(other["access_token"]))
     ).status_code == 200
 
-    await asyncio.sleep(1.1)
+    await asyncio.sleep(1.1)  # the bucket is full again: a pause only makes it fuller
     for _ in range(20):
         me = await http.get("/v1/users/me", headers=headers)
         assert me.status_code == 200, me.text

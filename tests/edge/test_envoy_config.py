@@ -10,23 +10,24 @@ import pytest
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
-from services.shared.config import Settings
-from services.shared.edge import (
+from services.cli import main as pyat
+from services.edge.config import (
     AIRTABLE_REST_CLUSTER,
     ENVOY_CONFIG,
     GATEWAY_SERVICES,
     K8S_GATEWAY_SERVICE,
+    MAX_REQUEST_BYTES,
     OPEN_METHODS,
     STRIPPED_HEADERS,
     all_in_one_envoy_config,
-    edge_config_main,
-    envoy_binary,
     envoy_config,
     http_methods,
     k8s_envoy_config,
     k8s_service_name,
     write_config,
 )
+from services.edge.process import envoy_binary
+from services.shared.config import Settings
 from services.shared.identity import IDENTITY_HEADERS, TENANT_HEADER
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,6 +66,17 @@ def connection_manager(config: dict[str, Any]) -> dict[str, Any]:
     return manager
 
 
+def http_filter(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """The typed config of the HTTP filter called envoy.filters.http.<name>."""
+    found: list[dict[str, Any]] = [
+        f["typed_config"]
+        for f in connection_manager(config)["http_filters"]
+        if f["name"] == f"envoy.filters.http.{name}"
+    ]
+    assert len(found) == 1, name
+    return found[0]
+
+
 def validate(config_path: Path, cwd: Path) -> str:
     result = subprocess.run(
         [envoy_binary(), "--mode", "validate", "-c", str(config_path), "--log-level", "warn"],
@@ -92,7 +104,7 @@ def test_committed_config_is_what_the_generator_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(REPO)
-    assert edge_config_main(["--out", str(tmp_path / "envoy.yaml")]) == 0
+    assert pyat(["edge-config", "--out", str(tmp_path / "envoy.yaml")]) == 0
     assert (tmp_path / "envoy.yaml").read_text() == (REPO / ENVOY_CONFIG).read_text(), (
         "envoy/envoy.yaml is stale: run `make gen`"
     )
@@ -108,9 +120,7 @@ def test_both_variants_pass_envoy_validate(tmp_path: Path) -> None:
     all_in_one = all_in_one_envoy_config(DESCRIPTOR_SET, Settings())
     k8s = k8s_envoy_config(DESCRIPTOR_SET)
     # The k8s config names the descriptor set where the edge pod mounts it.
-    connection_manager(k8s)["http_filters"][1]["typed_config"]["proto_descriptor"] = str(
-        DESCRIPTOR_SET
-    )
+    http_filter(k8s, "grpc_json_transcoder")["proto_descriptor"] = str(DESCRIPTOR_SET)
     for name, config in (("all-in-one", all_in_one), ("k8s", k8s)):
         write_config(tmp_path / f"{name}.yaml", config)
         assert "Deprecated" not in validate(tmp_path / f"{name}.yaml", cwd=tmp_path)
@@ -144,6 +154,7 @@ def test_identity_headers_are_removed_by_the_first_filter() -> None:
     ]
     assert [f["name"] for f in filters] == [
         "envoy.filters.http.header_mutation",
+        "envoy.filters.http.buffer",
         "envoy.filters.http.grpc_json_transcoder",
         "envoy.filters.http.ext_authz",
         "envoy.filters.http.ratelimit",
@@ -157,7 +168,7 @@ def test_identity_headers_are_removed_by_the_first_filter() -> None:
         "x-envoy-original-path",
         "x-envoy-original-method",
     } <= set(removed)
-    transcoder = filters[1]["typed_config"]
+    transcoder = filters[2]["typed_config"]
     assert transcoder["services"] == sorted({path.split("/")[1] for path in PUBLIC})
     # Unknown REST paths pass it, to the 404 routes (and ext_authz first, under /v0).
     assert "request_validation_options" not in transcoder
@@ -222,15 +233,14 @@ def test_k8s_variant_has_one_dns_cluster_per_service() -> None:
         assert cluster["type"] == "STRICT_DNS"
         endpoint = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
         assert endpoint["address"]["socket_address"] == {"address": name, "port_value": 50051}
-    filters = connection_manager(config)["http_filters"]
-    transcoder = filters[1]["typed_config"]
+    transcoder = http_filter(config, "grpc_json_transcoder")
     assert transcoder["proto_descriptor"] == "/etc/envoy/pyat.binpb"
     assert k8s_service_name("pyat.auth.v1.AuthService") == "auth-service"
     # Envoy's ext_authz and rate limit calls go to api-gateway's own Service.
-    assert filters[2]["typed_config"]["grpc_service"]["envoy_grpc"] == {
+    assert http_filter(config, "ext_authz")["grpc_service"]["envoy_grpc"] == {
         "cluster_name": "api-gateway-service"
     }
-    rate_limit_service = filters[3]["typed_config"]["rate_limit_service"]
+    rate_limit_service = http_filter(config, "ratelimit")["rate_limit_service"]
     assert rate_limit_service["grpc_service"]["envoy_grpc"] == {
         "cluster_name": "api-gateway-service"
     }
@@ -258,3 +268,34 @@ def test_descriptor_set_holds_the_error_detail_types() -> None:
     # without google.rpc.ErrorInfo a domain error reaches REST clients as an empty body.
     files = descriptor_pb2.FileDescriptorSet.FromString(DESCRIPTOR_SET.read_bytes())
     assert "google/rpc/error_details.proto" in {f.name for f in files.file}
+
+
+def _status_of(mapper: dict[str, Any]) -> int | None:
+    comparison = mapper["filter"].get("status_code_filter", {}).get("comparison", {})
+    status: int | None = comparison.get("value", {}).get("default_value")
+    return status
+
+
+@pytest.mark.parametrize("variant", ["all-in-one", "k8s"])
+def test_every_route_takes_the_v0_fronts_body_limit_and_refuses_more_in_json(
+    variant: str,
+) -> None:
+    from services.airtable_gateway.rest.app import MAX_BODY_BYTES
+
+    if variant == "k8s":
+        config = k8s_envoy_config(DESCRIPTOR_SET)
+    else:
+        config = all_in_one_envoy_config(DESCRIPTOR_SET, Settings())
+    # One limit for /v1 and /v0 alike, and the front's own, so Envoy refuses what it would.
+    assert MAX_REQUEST_BYTES == MAX_BODY_BYTES
+    assert http_filter(config, "buffer")["max_request_bytes"] == MAX_REQUEST_BYTES
+    routes = connection_manager(config)["route_config"]["virtual_hosts"][0]["routes"]
+    # No route turns the limit off or raises it.
+    for route in routes:
+        assert "envoy.filters.http.buffer" not in route.get("typed_per_filter_config", {})
+    mappers = connection_manager(config)["local_reply_config"]["mappers"]
+    (too_large,) = [m for m in mappers if _status_of(m) == 413]
+    assert too_large["body_format_override"]["content_type"] == "application/json"
+    assert too_large["body_format_override"]["json_format"]["error"]["type"] == (
+        "REQUEST_TOO_LARGE"
+    )

@@ -18,7 +18,8 @@ from grpc_status import rpc_status
 from pyat.auth.v1 import auth_pb2
 from pyat.user.v1 import user_pb2
 
-from services.shared.edge import STRIPPED_HEADERS, EnvoyProcess, envoy_config
+from services.edge.config import STRIPPED_HEADERS, envoy_config
+from services.edge.process import EnvoyProcess
 from tests.fixtures.fabric import free_port
 
 pytestmark = pytest.mark.envoy

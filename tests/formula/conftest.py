@@ -9,11 +9,12 @@ import grpc
 import pytest
 from pyat.formula.v1 import formula_pb2_grpc
 
-from services.shared.identity import TENANT_HEADER, USER_HEADER
+from tests.fixtures.callers import caller_metadata
 from tests.fixtures.infra import make_unique_name
 from tests.formula.scratch import EMPTY, FULL, SqliteRows, asyncpg_dsn, pg_setup
 
-CALLER = ((TENANT_HEADER, "tenFormulaTests01"), (USER_HEADER, "usrFormulaTests01"))
+# A user's call as airtable-gateway passes it on: most of FormulaService is internal.
+CALLER = caller_metadata("tenFormulaTests01", "usrFormulaTests01", via="airtable_gateway")
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from services.cli import main as pyat
+from services.edge.config import K8S_ENVOY_CONFIG
+from services.edge.process import envoy_binary
 from services.registry import SERVICES
 from services.shared.config import Settings
-from services.shared.edge import K8S_ENVOY_CONFIG, edge_config_main, envoy_binary
 
 REPO = Path(__file__).resolve().parents[2]
 KUBECTL = shutil.which("kubectl")
@@ -219,7 +221,7 @@ def test_edge_config_map_is_current_and_envoy_accepts_it(
 
     # What `make gen` would write now must be what the ConfigMap holds.
     monkeypatch.chdir(REPO)
-    assert edge_config_main(["--k8s", "--out", str(tmp_path / "envoy.yaml")]) == 0
+    assert pyat(["edge-config", "--k8s", "--out", str(tmp_path / "envoy.yaml")]) == 0
     envoy_yaml = config_map["data"]["envoy.yaml"]
     descriptor = base64.b64decode(config_map["binaryData"]["pyat.binpb"])
     stale = f"{K8S_ENVOY_CONFIG.parent} is stale: run `make gen`"

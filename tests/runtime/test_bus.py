@@ -1,4 +1,5 @@
-"""The event bus contract, in process and on NATS JetStream (shared and private servers)."""
+"""The event bus contract, embedded (the outbox table, on SQLite and PostgreSQL) and on NATS
+JetStream (shared and private servers)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,28 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from google.protobuf import duration_pb2, wrappers_pb2
 from google.protobuf.message import Message
 from pyat.events.v1.events_pb2 import Event, UserRegistered
 
-from services.shared.bus import EventBus, MemoryBus, NatsBus, open_bus
+from services.shared.bus import EventBus, NatsBus, open_bus
 from services.shared.config import Settings
+from services.shared.db import Database
 from services.shared.errors import Unavailable
 from services.shared.ids import new_id
-from tests.fixtures.infra import NatsServer, delete_stream, make_unique_name
+from services.shared.outbox import OutboxBus
+from services.shared.server import SHARED_MIGRATIONS
+from tests.fixtures.infra import (
+    NatsServer,
+    create_database,
+    delete_stream,
+    drop_database,
+    make_unique_name,
+    pg_database_url,
+)
 
 USER = UserRegistered.DESCRIPTOR.full_name
 TEXT = wrappers_pb2.StringValue.DESCRIPTOR.full_name
@@ -82,20 +94,50 @@ async def nats_buses(url: str) -> AsyncIterator[NatsBusFactory]:
         await delete_stream(url, stream)
 
 
-@pytest.fixture(params=["memory", pytest.param("nats", marks=pytest.mark.nats)])
-async def new_bus(request: pytest.FixtureRequest) -> AsyncIterator[BusFactory]:
-    """Opens buses that share one backend: one in-process bus, or one fresh NATS stream."""
-    if request.param == "memory":
-        memory = MemoryBus(retry_delay_s=0.05)
+async def migrated(url: str) -> Database:
+    db = Database(url)
+    await db.migrate(SHARED_MIGRATIONS, "alembic_version_shared")
+    return db
 
-        async def same_memory_bus() -> EventBus:
-            return memory
 
-        yield same_memory_bus
-        await memory.close()
+@asynccontextmanager
+async def outbox_databases(kind: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of a fresh database of `kind` ("sqlite" or "postgres"), dropped after."""
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}"
         return
-    async with nats_buses(request.getfixturevalue("nats_url")) as connect:
-        yield connect
+    name = await create_database()
+    try:
+        yield pg_database_url(name)
+    finally:
+        await drop_database(name)
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("nats", marks=pytest.mark.nats),
+    ]
+)
+async def new_bus(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BusFactory]:
+    """Opens buses that share one backend: one embedded bus, or one fresh NATS stream."""
+    if request.param == "nats":
+        async with nats_buses(request.getfixturevalue("nats_url")) as connect:
+            yield connect
+        return
+    async with outbox_databases(request.param, tmp_path) as url:
+        db = await migrated(url)
+        bus = OutboxBus(db, retry_delay_s=0.05, poll_interval_s=0.1)
+
+        async def same_outbox_bus() -> EventBus:
+            return bus
+
+        try:
+            yield same_outbox_bus
+        finally:
+            await bus.close()
+            await db.close()
 
 
 @pytest.fixture
@@ -165,8 +207,23 @@ async def test_event_is_delivered_again_after_its_handler_fails(new_bus: BusFact
     assert sorted(handled) == sorted([first.id, second.id])
 
 
-async def test_memory_bus_holds_later_events_until_a_failing_one_succeeds() -> None:
-    bus = MemoryBus(retry_delay_s=0.01)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def outbox_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    async with outbox_databases(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def outbox_db(outbox_url: str) -> AsyncIterator[Database]:
+    db = await migrated(outbox_url)
+    yield db
+    await db.close()
+
+
+async def test_embedded_bus_holds_later_events_until_a_failing_one_succeeds(
+    outbox_db: Database,
+) -> None:
+    bus = OutboxBus(outbox_db, retry_delay_s=0.01)
     received = Received()
     failures = 3
     first, second = user_event("first"), user_event("second")
@@ -182,18 +239,67 @@ async def test_memory_bus_holds_later_events_until_a_failing_one_succeeds() -> N
         await bus.subscribe("ordered", [USER], handler)
         await bus.publish(first)
         await bus.publish(second)
-        await received.wait_for(lambda: len(received.events) == 2, timeout_s=5)
+        await received.wait_for(lambda: len(received.events) == 2)
         assert received.ids == [first.id, second.id]
     finally:
         await bus.close()
 
 
-async def test_memory_bus_refuses_a_second_subscription_with_the_same_durable() -> None:
-    bus = MemoryBus()
+async def test_embedded_bus_refuses_a_second_subscription_with_the_same_durable(
+    outbox_db: Database,
+) -> None:
+    bus = OutboxBus(outbox_db)
     try:
         await bus.subscribe("one", [USER], Received())
         with pytest.raises(ValueError, match="one"):
             await bus.subscribe("one", [USER], Received())
+    finally:
+        await bus.close()
+
+
+async def test_embedded_durable_resumes_where_it_stopped_after_a_restart(
+    outbox_url: str,
+) -> None:
+    """Like NATS: what is published while no process consumes a durable waits for it, and a
+    restarted consumer gets only what it had not handled."""
+    db = await migrated(outbox_url)
+    before = OutboxBus(db, poll_interval_s=0.1)
+    seen_before = Received()
+    await before.subscribe("resumer", [USER], seen_before)
+    old = [user_event("old1"), user_event("old2")]
+    for event in old:
+        await before.publish(event)
+    await seen_before.wait_for(lambda: len(seen_before.events) == 2)
+    await before.close()
+    await db.close()
+
+    db = await migrated(outbox_url)
+    after = OutboxBus(db, poll_interval_s=0.1)
+    try:
+        missed = user_event("missed")
+        await after.publish(missed)
+        seen_after = Received()
+        await after.subscribe("resumer", [USER], seen_after)
+        live = user_event("live")
+        await after.publish(live)
+        await seen_after.wait_for_id(live.id)
+        assert seen_after.ids == [missed.id, live.id]
+    finally:
+        await after.close()
+        await db.close()
+
+
+async def test_embedded_bus_drops_a_republished_event_id(outbox_db: Database) -> None:
+    bus = OutboxBus(outbox_db)
+    received = Received()
+    try:
+        await bus.subscribe("dedupe", [USER], received)
+        event, last = user_event("once"), user_event("last")
+        await bus.publish(event)
+        await bus.publish(event)
+        await bus.publish(last)
+        await received.wait_for_id(last.id)
+        assert received.ids == [event.id, last.id]
     finally:
         await bus.close()
 
@@ -272,16 +378,19 @@ async def test_nats_connect_fails_naming_the_url_when_nothing_listens() -> None:
     assert time.monotonic() - started < 3.0
 
 
-async def test_open_bus_uses_memory_without_a_nats_url() -> None:
-    bus = await open_bus(Settings(nats_url=None))
-    assert isinstance(bus, MemoryBus)
+async def test_open_bus_is_the_embedded_one_without_a_nats_url(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'open.db'}")
+    bus = await open_bus(Settings(nats_url=None), db)
+    assert isinstance(bus, OutboxBus)
     await bus.close()
+    await db.close()
 
 
 @pytest.mark.nats
-async def test_open_bus_uses_nats_with_the_configured_stream(nats_url: str) -> None:
+async def test_open_bus_uses_nats_with_the_configured_stream(nats_url: str, tmp_path: Path) -> None:
     stream = make_unique_name("T")
-    bus = await open_bus(Settings(nats_url=nats_url, nats_stream=stream))
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'open.db'}")
+    bus = await open_bus(Settings(nats_url=nats_url, nats_stream=stream), db)
     try:
         assert isinstance(bus, NatsBus)
         assert bus.stream == stream
@@ -292,4 +401,5 @@ async def test_open_bus_uses_nats_with_the_configured_stream(nats_url: str) -> N
         await received.wait_for_id(event.id)
     finally:
         await bus.close()
+        await db.close()
         await delete_stream(nats_url, stream)

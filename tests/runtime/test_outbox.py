@@ -1,4 +1,4 @@
-"""The transactional outbox on SQLite and PostgreSQL, relayed to the in-process bus and to NATS."""
+"""The transactional outbox on SQLite and PostgreSQL, relayed to the embedded bus and to NATS."""
 
 from __future__ import annotations
 
@@ -12,15 +12,22 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from opentelemetry.sdk.trace import TracerProvider
-from pyat.events.v1.events_pb2 import UserRegistered
+from pyat.events.v1.events_pb2 import Event, UserRegistered
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
 import services.shared
-from services.shared.bus import MemoryBus, NatsBus
+from services.shared.bus import NatsBus
 from services.shared.db import Database, utcnow
-from services.shared.outbox import OutboxBase, OutboxRelay, OutboxRow, add_event
-from tests.fixtures.infra import NatsServer, make_unique_name
+from services.shared.outbox import (
+    OutboxBase,
+    OutboxBus,
+    OutboxConsumer,
+    OutboxRelay,
+    OutboxRow,
+    add_event,
+)
+from tests.fixtures.infra import NatsServer, delete_stream, make_unique_name
 from tests.runtime.test_bus import USER, Received
 
 MIGRATIONS = Path(services.shared.__file__).parent / "migrations"
@@ -90,7 +97,7 @@ async def test_add_event_builds_the_envelope_with_the_current_trace(db: Database
 async def test_event_added_in_a_rolled_back_transaction_is_never_published(
     db: Database,
 ) -> None:
-    bus = MemoryBus()
+    bus = OutboxBus(db)
     received = Received()
     await bus.subscribe("rollback", [USER], received)
     relay = OutboxRelay(db, bus)
@@ -111,7 +118,7 @@ async def test_event_added_in_a_rolled_back_transaction_is_never_published(
 
 
 async def test_committed_events_are_published_once_in_commit_order(db: Database) -> None:
-    bus = MemoryBus()
+    bus = OutboxBus(db)
     received = Received()
     await bus.subscribe("order", [USER], received)
     # A small batch, so the order must also hold across batches.
@@ -135,7 +142,7 @@ async def test_committed_events_are_published_once_in_commit_order(db: Database)
 
 
 async def test_relay_publishes_without_notify_by_polling(db: Database) -> None:
-    bus = MemoryBus()
+    bus = OutboxBus(db)
     received = Received()
     await bus.subscribe("poll", [USER], received)
     relay = OutboxRelay(db, bus, poll_interval_s=0.1)
@@ -149,50 +156,206 @@ async def test_relay_publishes_without_notify_by_polling(db: Database) -> None:
         await bus.close()
 
 
+async def age(db: Database, event_ids: list[str], published: dt.datetime) -> None:
+    """Make events look published at `published`."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.event_id.in_(event_ids))
+            .values(published_at=published)
+        )
+
+
+async def event_ids_left(db: Database) -> set[str]:
+    async with db.read() as session:
+        return set((await session.scalars(select(OutboxRow.event_id))).all())
+
+
+async def positions(db: Database) -> dict[str, int]:
+    async with db.read() as session:
+        rows = await session.execute(select(OutboxConsumer.durable, OutboxConsumer.position))
+        return {durable: position for durable, position in rows.all()}
+
+
+async def until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
+    for _ in range(200):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting until {what}")
+
+
 async def test_prune_deletes_only_events_published_more_than_a_day_ago(db: Database) -> None:
-    bus = MemoryBus()
+    bus = OutboxBus(db)
     relay = OutboxRelay(db, bus)
     old, recent = await add_user_event(db, "old"), await add_user_event(db, "recent")
     await relay.drain()
     pending = await add_user_event(db, "pending")
     two_days_ago = utcnow() - dt.timedelta(days=2)
+    await age(db, [old], two_days_ago)
     async with db.transaction() as session:
-        await session.execute(
-            update(OutboxRow).where(OutboxRow.event_id == old).values(published_at=two_days_ago)
-        )
         await session.execute(
             update(OutboxRow).where(OutboxRow.event_id == pending).values(created_at=two_days_ago)
         )
     assert await relay.prune() == 1
-    async with db.read() as session:
-        left = set((await session.scalars(select(OutboxRow.event_id))).all())
-    assert left == {recent, pending}
+    assert await event_ids_left(db) == {recent, pending}
     await bus.close()
+
+
+async def test_prune_keeps_events_until_every_durable_consumer_has_passed_them(
+    db: Database,
+) -> None:
+    bus = OutboxBus(db, poll_interval_s=0.05, save_every_s=0.0)
+    relay = OutboxRelay(db, bus)
+    fast, slow = Received(), Received()
+    slow_may_go = asyncio.Event()
+
+    async def blocked_until_released(event: Event) -> None:
+        await slow_may_go.wait()
+        await slow(event)
+
+    await bus.subscribe("fast", [USER], fast)
+    await bus.subscribe("slow", [USER], blocked_until_released)
+    try:
+        ids = [await add_user_event(db, str(i)) for i in range(3)]
+        await relay.drain()
+        await fast.wait_for(lambda: len(fast.events) == 3)
+        await until(lambda: _position_is(db, "fast", 3), "fast stored its position")
+        await age(db, ids, utcnow() - dt.timedelta(days=2))
+        # "slow" is still on the first event: nothing may go.
+        assert await relay.prune() == 0
+        slow_may_go.set()
+        await slow.wait_for(lambda: len(slow.events) == 3)
+        await until(lambda: _position_is(db, "slow", 3), "slow stored its position")
+        assert await relay.prune() == 3
+        assert await event_ids_left(db) == set()
+    finally:
+        await relay.stop()
+        await bus.close()
+
+
+async def _position_is(db: Database, durable: str, position: int) -> bool:
+    return (await positions(db)).get(durable) == position
+
+
+async def test_prune_drops_events_past_the_max_age_that_a_consumer_never_took(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A durable consumer gone for good (a renamed service, say) keeps events for a week at
+    most, as a NATS stream does, and the log names it."""
+    bus = OutboxBus(db)
+    relay = OutboxRelay(db, bus)
+    await bus.subscribe("gone", [USER], Received())
+    await bus.close()  # its position stays behind, at the start
+    old, recent = await add_user_event(db, "old"), await add_user_event(db, "recent")
+    await relay.drain()
+    await age(db, [old], utcnow() - dt.timedelta(days=8))
+    await age(db, [recent], utcnow() - dt.timedelta(days=2))
+    assert await relay.prune() == 1
+    assert await event_ids_left(db) == {recent}
+    assert "gone" in caplog.text
+
+
+@pytest.mark.nats
+async def test_prune_of_events_relayed_to_nats_ignores_embedded_positions(
+    db: Database, nats_url: str
+) -> None:
+    """NATS keeps its own copy, so rows it took go after the retention as before, even with
+    embedded consumers left behind in the table."""
+    stream = make_unique_name("T")
+    bus = await NatsBus.connect(nats_url, stream)
+    relay = OutboxRelay(db, bus)
+    try:
+        async with db.transaction() as session:
+            session.add(OutboxConsumer(durable="leftover", position=0, updated_at=utcnow()))
+        event_id = await add_user_event(db)
+        await relay.drain()
+        await age(db, [event_id], utcnow() - dt.timedelta(days=2))
+        assert await relay.prune() == 1
+    finally:
+        await bus.close()
+        await delete_stream(nats_url, stream)
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-async def test_several_relays_on_postgres_publish_each_event_exactly_once(db_url: str) -> None:
+async def test_an_event_that_commits_after_a_later_one_is_still_delivered(
+    db: Database,
+) -> None:
+    """On PostgreSQL a transaction holding a smaller seq can commit after one holding a
+    larger seq; a consumer that has passed the larger must still get the smaller."""
+    bus = OutboxBus(db, poll_interval_s=0.05)
+    relay = OutboxRelay(db, bus)
+    received = Received()
+    await bus.subscribe("late", [USER], received)
+    try:
+        async with db.transaction() as late_session:
+            late = add_event(late_session, UserRegistered(name="late"), tenant_id="t", source="x")
+            await late_session.flush()  # takes its seq now, and holds it uncommitted
+            early = await add_user_event(db, "early")
+            await relay.drain()
+            await received.wait_for_id(early)
+        await relay.drain()
+        await received.wait_for_id(late.id)
+        assert received.ids == [early, late.id]
+        async with db.read() as session:
+            seqs = dict((await session.execute(select(OutboxRow.event_id, OutboxRow.seq))).all())
+        assert seqs[late.id] < seqs[early]
+    finally:
+        await relay.stop()
+        await bus.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_several_processes_on_postgres_deliver_each_event_exactly_once(
+    db_url: str,
+) -> None:
+    """Three "processes" (a database, an embedded bus and a relay each) relay events that
+    producers commit concurrently; the one consumer gets every event once."""
     databases = [Database(db_url) for _ in range(3)]
     await databases[0].migrate(MIGRATIONS, VERSION_TABLE)
-    bus = MemoryBus()
+    buses = [OutboxBus(database, poll_interval_s=0.05) for database in databases]
+    relays = [
+        OutboxRelay(database, bus, batch_size=20, poll_interval_s=0.05)
+        for database, bus in zip(databases, buses, strict=True)
+    ]
     received = Received()
-    await bus.subscribe("many", [USER], received)
-    async with databases[0].transaction() as session:
-        ids = [
-            add_event(session, UserRegistered(name=str(i)), tenant_id="t", source="x").id
-            for i in range(300)
-        ]
-    relays = [OutboxRelay(database, bus, batch_size=20) for database in databases]
+    await buses[0].subscribe("many", [USER], received)
+
+    async def produce(database: Database, count: int) -> list[str]:
+        made = []
+        for i in range(count):
+            async with database.transaction() as session:
+                made += [
+                    add_event(
+                        session, UserRegistered(name=f"{i}.{j}"), tenant_id="t", source="x"
+                    ).id
+                    for j in range(3)
+                ]
+        return made
+
+    for relay in relays:
+        relay.start()
     try:
-        await asyncio.gather(*(relay.drain() for relay in relays))
-        await received.wait_for(lambda: len(received.events) >= len(ids), timeout_s=5)
+        produced = await asyncio.gather(*(produce(database, 40) for database in databases))
+        ids = [event_id for made in produced for event_id in made]
+        await received.wait_for(lambda: len(received.events) >= len(ids), timeout_s=20)
         assert Counter(received.ids) == Counter(ids)
-        assert await unpublished_count(databases[0]) == 0
+        for made in produced:  # each producer's events in the order it committed them
+            assert [i for i in received.ids if i in set(made)] == made
+        await until(lambda: _unpublished_is_zero(databases[0]), "every event is published")
     finally:
-        await bus.close()
+        for relay in relays:
+            await relay.stop()
+        for bus in buses:
+            await bus.close()
         for database in databases:
             await database.close()
+
+
+async def _unpublished_is_zero(db: Database) -> bool:
+    return await unpublished_count(db) == 0
 
 
 @pytest.mark.nats

@@ -1,14 +1,78 @@
-"""Token buckets in the cache (`Cache.take_token`), in process and on the machine's Redis."""
+"""Token buckets in the cache (`Cache.take_token`), in process and on the machine's Redis.
+
+A bucket's answers depend on when they are given, and a loaded machine may pause between any
+two calls. So the tests record when each call started and ended, and check every answer
+against what a bucket of that rate and burst could hold at some moment within those bounds
+(`Bucket`), rather than assuming how long anything took. Where a test needs no refill, its
+rate is so slow that none can happen before the test times out.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 import redis.asyncio as aioredis
 
 from services.shared.cache import Cache, MemoryCache, RedisCache
+
+# One token every two minutes: longer than any test may run, so nothing refills.
+SLOW = 1 / 120
+PERIOD_S = 1 / SLOW
+# Redis answers by its own clock, ours brackets it; allow for the two drifting a little.
+CLOCK_SLACK_S = 0.005
+TOKEN_SLACK = 1e-6
+
+
+@dataclass(frozen=True)
+class Take:
+    """One take_token answer, given at some moment between `start` and `end`."""
+
+    wait: float
+    start: float
+    end: float
+
+
+async def take(cache: Cache, key: str, rate: float, burst: int) -> Take:
+    start = time.monotonic()
+    wait = await cache.take_token(key, rate_per_s=rate, burst=burst)
+    return Take(wait, start, time.monotonic())
+
+
+class Bucket:
+    """What a token bucket of `rate` and `burst` may hold, within bounds: each answer was
+    given at an unknown moment of its call. `check` fails on an answer no such bucket gives."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.low = self.high = float(burst)  # a new bucket is full
+        self.known_at: tuple[float, float] | None = None  # when the bounds held
+
+    def check(self, answer: Take) -> Take:
+        start, end = answer.start - CLOCK_SLACK_S, answer.end + CLOCK_SLACK_S
+        low, high = self.low, self.high
+        if self.known_at is not None:
+            earliest, latest = self.known_at
+            low = min(self.burst, low + self.rate * max(0.0, start - latest))
+            high = min(self.burst, high + self.rate * (end - earliest))
+        if answer.wait == 0.0:
+            assert high >= 1 - TOKEN_SLACK, f"a token was given from at most {high:.3f}"
+            self.low, self.high = max(low, 1.0) - 1, high - 1
+        else:
+            # A refusal says exactly what the bucket held: 1 - rate * wait tokens.
+            level = 1 - self.rate * answer.wait
+            assert low - TOKEN_SLACK <= level <= high + TOKEN_SLACK, (
+                f"refused with {level:.3f} tokens when it held {low:.3f} to {high:.3f}"
+            )
+            self.low = self.high = level
+        self.known_at = (start, end)
+        return answer
+
+    async def take(self, cache: Cache, key: str) -> Take:
+        return self.check(await take(cache, key, self.rate, self.burst))
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -36,39 +100,50 @@ async def _delete_prefixed(url: str, prefix: str) -> None:
 
 
 async def test_a_new_bucket_gives_its_burst_then_says_how_long_to_wait(cache: Cache) -> None:
-    taken = [await cache.take_token("b", rate_per_s=2, burst=5) for _ in range(5)]
-    assert taken == [0.0] * 5
-    wait = await cache.take_token("b", rate_per_s=2, burst=5)
-    # One token comes back every 0.5 s; a little of that has passed already.
-    assert 0.3 < wait <= 0.5
+    bucket = Bucket(SLOW, 5)
+    taken = [await bucket.take(cache, "b") for _ in range(6)]
+    assert [t.wait for t in taken[:5]] == [0.0] * 5
+    # One token per period; what has refilled since the first take is already counted.
+    span = taken[-1].end - taken[0].start
+    assert PERIOD_S - span - CLOCK_SLACK_S <= taken[-1].wait <= PERIOD_S
 
 
 async def test_a_refused_take_takes_nothing(cache: Cache) -> None:
+    bucket = Bucket(SLOW, 2)
     for _ in range(2):
-        assert await cache.take_token("b", rate_per_s=4, burst=2) == 0.0
-    first = await cache.take_token("b", rate_per_s=4, burst=2)
-    second = await cache.take_token("b", rate_per_s=4, burst=2)
-    # Had the first refusal taken a token, the second would have to wait a whole period more.
-    assert 0 < second <= first <= 0.25
+        assert (await bucket.take(cache, "b")).wait == 0.0
+    first = await bucket.take(cache, "b")
+    second = await bucket.take(cache, "b")
+    # Had the first refusal taken a token, the second would wait a whole period more.
+    assert 0 < second.wait <= first.wait <= PERIOD_S
+
+
+async def take_until_refused(bucket: Bucket, cache: Cache, key: str) -> list[Take]:
+    """Take tokens until one is refused; the refusal is the last answer."""
+    answers: list[Take] = []
+    for _ in range(50):
+        answers.append(await bucket.take(cache, key))
+        if answers[-1].wait > 0:
+            return answers
+    pytest.fail(f"50 tokens in a row from a bucket of {bucket.burst} at {bucket.rate}/s")
 
 
 async def test_the_bucket_refills_at_its_rate_up_to_its_burst(cache: Cache) -> None:
-    for _ in range(3):
-        assert await cache.take_token("b", rate_per_s=5, burst=3) == 0.0
-    assert await cache.take_token("b", rate_per_s=5, burst=3) > 0
-    await asyncio.sleep(0.45)  # two tokens' worth (and a bit)
-    assert await cache.take_token("b", rate_per_s=5, burst=3) == 0.0
-    assert await cache.take_token("b", rate_per_s=5, burst=3) == 0.0
-    assert await cache.take_token("b", rate_per_s=5, burst=3) > 0
-    await asyncio.sleep(0.7)  # far longer than a refill: never more than the burst
-    assert [await cache.take_token("b", rate_per_s=5, burst=3) for _ in range(3)] == [0.0] * 3
-    assert await cache.take_token("b", rate_per_s=5, burst=3) > 0
+    bucket = Bucket(5, 3)  # a token every 0.2 s
+    assert len(await take_until_refused(bucket, cache, "b")) >= 4  # the full burst, at least
+    await asyncio.sleep(0.45)  # two tokens' worth, and a bit: a pause only adds to it
+    refilled = await take_until_refused(bucket, cache, "b")
+    assert len(refilled) - 1 >= 2
+    await asyncio.sleep(0.7)  # longer than the bucket takes to fill: it stops at its burst
+    full = await take_until_refused(bucket, cache, "b")
+    assert len(full) - 1 >= 3
+    # How many more each round gave, if any, is what `Bucket` allowed for the time it took.
 
 
 async def test_buckets_are_independent(cache: Cache) -> None:
-    assert await cache.take_token("tenant-a", rate_per_s=1, burst=1) == 0.0
-    assert await cache.take_token("tenant-a", rate_per_s=1, burst=1) > 0
-    assert await cache.take_token("tenant-b", rate_per_s=1, burst=1) == 0.0
+    assert await cache.take_token("tenant-a", rate_per_s=SLOW, burst=1) == 0.0
+    assert await cache.take_token("tenant-a", rate_per_s=SLOW, burst=1) > 0
+    assert await cache.take_token("tenant-b", rate_per_s=SLOW, burst=1) == 0.0
 
 
 async def test_a_bucket_and_a_value_under_other_keys_do_not_mix(cache: Cache) -> None:
@@ -95,7 +170,7 @@ async def test_redis_buckets_are_atomic_across_clients(redis_url: str, unique_na
     try:
         # A rate so slow that nothing refills during the test: exactly the burst gets through.
         results = await asyncio.gather(
-            *(replicas[i % 2].take_token("shared", rate_per_s=0.001, burst=25) for i in range(200))
+            *(replicas[i % 2].take_token("shared", rate_per_s=SLOW, burst=25) for i in range(200))
         )
         assert sum(wait == 0.0 for wait in results) == 25
         assert all(wait > 0 for wait in results if wait != 0.0)
@@ -111,10 +186,12 @@ async def test_redis_bucket_expires_once_it_would_be_full(redis_url: str, unique
     cache = await RedisCache.connect(redis_url, prefix)
     client = aioredis.Redis.from_url(redis_url)
     try:
-        await cache.take_token("b", rate_per_s=2, burst=5)
+        started = time.monotonic()
+        await cache.take_token("b", rate_per_s=SLOW, burst=5)
         ttl_ms = await client.pttl(f"{prefix}b")
-        # One token to refill at 2/s: 500 ms, after which the key is not needed.
-        assert 0 < ttl_ms <= 500
+        elapsed_ms = (time.monotonic() - started) * 1000
+        # One token to refill: a period, less what has passed, after which the key is not needed.
+        assert PERIOD_S * 1000 - elapsed_ms - 1 <= ttl_ms <= PERIOD_S * 1000
     finally:
         await client.aclose()
         await cache.close()

@@ -2,7 +2,9 @@
 
 Airtable's query syntax (`fields[]`, `sort[0][field]`) does not fit Envoy's gRPC-JSON
 transcoder, so Envoy sends /v0 here after ext_authz, and this front translates each request
-into calls on airtable-gateway, schema-service and workspace-service as the caller.
+into calls on airtable-gateway, schema-service and workspace-service as the caller. It runs
+beside airtable-gateway (`pyat up`, `pyat serve airtable-gateway`) or as a process of its own
+(`pyat serve airtable-gateway-rest`), and listens on PYAT_AIRTABLE_HTTP_HOST and _PORT.
 """
 
 from __future__ import annotations
@@ -11,22 +13,36 @@ from aiohttp import web
 
 from services.airtable_gateway.rest.app import build_app
 from services.airtable_gateway.rest.stubs import Stubs
+from services.shared.clients import Clients
+from services.shared.config import Settings
+from services.shared.identity import Assertions, assertion_key
 from services.shared.runtime import Runtime
 
 # The key of the front's port in `Runtime.http_ports`.
 NAME = "airtable-gateway"
 
 
-async def start(runtime: Runtime) -> None:
-    """Start serving /v0 over HTTP for this process; it stops when the process stops."""
-    settings = runtime.settings
-    runner = web.AppRunner(
-        build_app(Stubs.of(runtime.clients)),
-        access_log=None,
-        shutdown_timeout=settings.shutdown_grace_s,
-    )
+async def listen(clients: Clients, settings: Settings) -> web.AppRunner:
+    """Serve /v0 until the runner's `cleanup()`, calling the services through `clients`."""
+    app = build_app(Stubs.of(clients), Assertions(assertion_key(settings)))
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.shutdown_grace_s)
     await runner.setup()
-    site = web.TCPSite(runner, settings.airtable_http_host, settings.airtable_http_port)
-    await site.start()
-    runtime.http_ports[NAME] = runner.addresses[0][1]
+    try:
+        await web.TCPSite(runner, settings.airtable_http_host, settings.airtable_http_port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
+
+
+def port_of(runner: web.AppRunner) -> int:
+    """The port the front listens on (the one the OS chose, when asked for port 0)."""
+    port: int = runner.addresses[0][1]
+    return port
+
+
+async def start(runtime: Runtime) -> None:
+    """Start serving /v0 beside this process's services; it stops when the process stops."""
+    runner = await listen(runtime.clients, runtime.settings)
+    runtime.http_ports[NAME] = port_of(runner)
     runtime.on_stop_listening(runner.cleanup)

@@ -8,11 +8,12 @@ import grpc
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from services.airtable_gateway.rest import meta, records
+from services.airtable_gateway.rest import collaborators, meta, records
 from services.airtable_gateway.rest.errors import AirtableError, from_http, from_rpc
 from services.airtable_gateway.rest.stubs import STUBS, Stubs
-from services.shared.airtable_errors import AUTHENTICATION_REQUIRED
-from services.shared.identity import SCOPES_HEADER, TENANT_HEADER, USER_HEADER, Caller, act_as
+from services.shared.airtable_errors import AUTHENTICATION_REQUIRED, UNAUTHORIZED
+from services.shared.errors import Unauthenticated
+from services.shared.identity import CALLER_HEADER, Assertions, relay
 
 log = logging.getLogger("pyat.airtable_gateway.rest")
 
@@ -42,26 +43,30 @@ async def airtable_errors(request: web.Request, handler: Handler) -> web.StreamR
         return AirtableError(500, "SERVER_ERROR", "Something went wrong on our side.").response()
 
 
+ASSERTIONS = web.AppKey("assertions", Assertions)
+
+
 @web.middleware
 async def caller_identity(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The caller ext_authz verified, so that the calls this request makes carry it.
-
-    Envoy strips these headers from what clients send and ext_authz sets them, which is why
-    this front trusts them and must only be reachable through Envoy.
-    """
-    tenant_id = request.headers.get(TENANT_HEADER, "")
-    user_id = request.headers.get(USER_HEADER, "")
-    if not tenant_id or not user_id:
+    """The caller of the request, from the assertion ext_authz signed; the calls the request
+    makes pass it on unchanged, so each is judged by its method's access as the caller's own.
+    Without a valid assertion the front does nothing, whoever reaches its port."""
+    assertion = request.headers.get(CALLER_HEADER, "")
+    if not assertion:
         raise AirtableError(401, AUTHENTICATION_REQUIRED, "Authentication required.")
-    scopes = tuple(request.headers.get(SCOPES_HEADER, "").split())
-    act_as(Caller(user_id=user_id, tenant_id=tenant_id, scopes=scopes))
+    try:
+        who = request.app[ASSERTIONS].verify(assertion)
+    except Unauthenticated as err:
+        raise AirtableError(401, UNAUTHORIZED, f"Invalid authentication: {err}.") from None
+    relay(who, assertion)
     return await handler(request)
 
 
-def build_app(stubs: Stubs) -> web.Application:
+def build_app(stubs: Stubs, assertions: Assertions) -> web.Application:
     app = web.Application(
         middlewares=[airtable_errors, caller_identity], client_max_size=MAX_BODY_BYTES
     )
     app[STUBS] = stubs
-    app.add_routes([*meta.routes(), *records.routes()])
+    app[ASSERTIONS] = assertions
+    app.add_routes([*meta.routes(), *collaborators.routes(), *records.routes()])
     return app

@@ -32,7 +32,17 @@ from services.airtable_gateway.rest.stubs import stubs_of
 _CELL_FORMATS = {"json": at.CELL_FORMAT_JSON, "string": at.CELL_FORMAT_STRING}
 _STRING_OPTIONS = ("offset", "view", "filterByFormula", "cellFormat", "timeZone", "userLocale")
 _INT_OPTIONS = ("pageSize", "maxRecords")
-_LIST_OPTIONS = (*_STRING_OPTIONS, *_INT_OPTIONS, "fields", "sort", "returnFieldsByFieldId")
+# Airtable.js lists with the HTTP method it chose among the options ("method": "post"), which
+# Airtable ignores.
+_IGNORED_OPTIONS = ("method",)
+_LIST_OPTIONS = (
+    *_STRING_OPTIONS,
+    *_INT_OPTIONS,
+    *_IGNORED_OPTIONS,
+    "fields",
+    "sort",
+    "returnFieldsByFieldId",
+)
 # Query keys Airtable's clients send for the sort: sort[0][field], sort[0][direction], ...
 _SORT_KEY = re.compile(r"sort\[(\d+)\]\[(field|direction)\]")
 _WRITE_OPTIONS = ("typecast", "returnFieldsByFieldId")
@@ -42,16 +52,19 @@ def routes() -> list[web.RouteDef]:
     # Base ids start with "app"; anything else (such as "meta") is no record route.
     table = "/v0/{base:app[^/]+}/{table}"
     one = table + "/{record}"
+    # Airtable.js creates and updates records at the table's path with a "/" after it, and
+    # Airtable answers there as without it.
+    tables = (table, table + "/")
     return [
-        web.get(table, list_records),
+        *(web.get(path, list_records) for path in tables),
         web.post(table + "/listRecords", list_records_by_post),
         web.get(one, get_record),
-        web.post(table, create_records),
-        web.patch(table, update_records),
-        web.put(table, update_records),
+        *(web.post(path, create_records) for path in tables),
+        *(web.patch(path, update_records) for path in tables),
+        *(web.put(path, update_records) for path in tables),
         web.patch(one, update_record),
         web.put(one, update_record),
-        web.delete(table, delete_records),
+        *(web.delete(path, delete_records) for path in tables),
         web.delete(one, delete_record),
     ]
 
@@ -98,7 +111,7 @@ def _options_of_query(query: MultiMapping[str]) -> JsonObject:
             options["fields"] = [*options.get("fields", []), *query.getall(key)]
         elif sort_key := _SORT_KEY.fullmatch(key):
             sorts.setdefault(int(sort_key[1]), {})[sort_key[2]] = query_value(query, key)
-        elif key in _STRING_OPTIONS:
+        elif key in _STRING_OPTIONS or key in _IGNORED_OPTIONS:
             options[key] = query_value(query, key)
         elif key in _INT_OPTIONS:
             options[key] = query_int(query, key)

@@ -72,6 +72,12 @@ def permission_level(role: permission_pb2.Role) -> str:
     return _PERMISSION_LEVELS.get(role, "read")
 
 
+def collaborator_level(role: permission_pb2.Role) -> str:
+    """A role as Airtable names it for collaborators and base information, where (unlike in
+    the list of bases) an owner is "owner"."""
+    return "owner" if role == permission_pb2.ROLE_OWNER else permission_level(role)
+
+
 def field(message: schema_pb2.Field) -> JsonObject:
     shown: JsonObject = {"id": message.id, "name": message.name, "type": message.type}
     if message.description:

@@ -6,6 +6,7 @@ from typing import Any
 
 from services.formula.fields import ARRAY, TEXT
 from services.formula.functions.registry import Context, function
+from services.formula.limits import text_size
 from services.formula.values import Value, flatten, to_number, to_text
 
 
@@ -19,16 +20,15 @@ def items(value: Value) -> list[Value]:
 @function("ARRAYJOIN", 1, 2, TEXT)
 def arrayjoin(ctx: Context, args: list[Any]) -> Value:
     separator = to_text(args[1]) if len(args) > 1 else ", "
-    return separator.join(to_text(item) for item in flatten(items(args[0])))
+    texts = [to_text(item) for item in flatten(items(args[0]))]
+    text_size(sum(map(len, texts)) + len(separator) * max(len(texts) - 1, 0), "ARRAYJOIN()")
+    return separator.join(texts)
 
 
 @function("ARRAYUNIQUE", 1, 1, ARRAY)
 def arrayunique(ctx: Context, args: list[Any]) -> Value:
-    unique: list[Value] = []
-    for item in flatten(items(args[0])):
-        if item not in unique:
-            unique.append(item)
-    return unique
+    # Equal values hash alike (TRUE and 1 too), so this keeps the first of each, in one pass.
+    return list(dict.fromkeys(flatten(items(args[0]))))
 
 
 @function("ARRAYCOMPACT", 1, 1, ARRAY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,7 +12,8 @@ from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
 from services.formula.fields import BOOLEAN, DATE, NUMBER, TEXT
-from services.formula.functions.registry import Context, function
+from services.formula.functions import registry
+from services.formula.functions.registry import Context
 from services.formula.moment import DAYS, format_date, parse_date
 from services.formula.values import FormulaError, Value, iso, parse_iso_date, to_number, to_text
 
@@ -22,6 +24,10 @@ _UNITS = {
     "months": "M", "month": "M", "M": "M", "quarters": "Q", "quarter": "Q", "Q": "Q",
     "years": "y", "year": "y", "y": "y",
 }  # fmt: skip
+# Date functions read the time zone or the clock: the same arguments may give another value.
+function = partial(registry.function, contextual=True)
+# Characters in a text read as a date: dates are short, and parsing is not free.
+MAX_DATE_TEXT = 1_000
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _MONTHS = {"M": 1, "Q": 3, "y": 12}
 
@@ -48,6 +54,8 @@ def to_date(ctx: Context, value: Value) -> dt.datetime | None:
     if isinstance(value, list) and len(value) == 1:
         return to_date(ctx, value[0])
     if isinstance(value, str):
+        if len(value) > MAX_DATE_TEXT:
+            raise FormulaError(f"a text of {len(value):,} characters is not a date")
         found = parse_iso_date(value) if value[:1].isdigit() else None
         return found or _parse_loosely(ctx, value)
     raise FormulaError("expected a date")
@@ -134,7 +142,10 @@ def datetime_parse(ctx: Context, args: list[Any]) -> Value:
         return None
     if len(args) < 2 or args[1] is None:
         return to_date(ctx, args[0])
-    found = parse_date(to_text(args[0]), to_text(args[1]), ctx.time_zone)
+    text, pattern = to_text(args[0]), to_text(args[1])
+    if max(len(text), len(pattern)) > MAX_DATE_TEXT:
+        raise FormulaError(f"dates and their formats are at most {MAX_DATE_TEXT:,} characters")
+    found = parse_date(text, pattern, ctx.time_zone)
     if found is None:
         raise FormulaError(f"{to_text(args[0])!r} does not match {to_text(args[1])!r}")
     return found
@@ -194,6 +205,7 @@ def weeknum(ctx: Context, stamp: dt.datetime, args: list[Any]) -> Value:
 def _holidays(ctx: Context, args: list[Any]) -> set[dt.date]:
     days: set[dt.date] = set()
     for text in to_text(args[0]).split(",") if args else ():
+        ctx.budget.tick()
         if text.strip():
             stamp = to_date(ctx, text.strip())
             if stamp is not None:
@@ -214,6 +226,8 @@ def workday(ctx: Context, stamp: dt.datetime, args: list[Any]) -> Value:
         raise FormulaError("too many working days")
     day, step = local(ctx, stamp).date(), 1 if remaining >= 0 else -1
     while remaining:
+        if remaining % 1000 == 0:
+            ctx.budget.tick()
         day += dt.timedelta(days=step)
         if _workday(day, holidays):
             remaining -= step
@@ -230,11 +244,14 @@ def workday_diff(ctx: Context, args: list[Any]) -> Value:
     sign = 1.0
     if last < first:
         first, last, sign = last, first, -1.0
-    if (last - first).days > 1_000_000:
-        raise FormulaError("dates too far apart")
-    holidays = _holidays(ctx, args[2:])
-    days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
-    return sign * sum(_workday(day, holidays) for day in days)
+    holidays = {day for day in _holidays(ctx, args[2:]) if first <= day <= last}
+    return sign * (_weekdays(first, last) - sum(day.weekday() < 5 for day in holidays))
+
+
+def _weekdays(first: dt.date, last: dt.date) -> int:
+    """Monday to Friday days from `first` to `last`, both counted, without walking the days."""
+    weeks, rest = divmod((last - first).days + 1, 7)
+    return weeks * 5 + sum((first.weekday() + n) % 7 < 5 for n in range(rest))
 
 
 def _instants(ctx: Context, args: list[Any]) -> tuple[dt.datetime, dt.datetime] | None:

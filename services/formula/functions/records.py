@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from services.formula.fields import DATE, TEXT
-from services.formula.functions.registry import Context, function
+from services.formula.functions import registry
+from services.formula.functions.registry import Context
 from services.formula.values import Value
+
+# Each record has its own id and times.
+function = partial(registry.function, contextual=True)
 
 
 @function("RECORD_ID", 0, 0, TEXT)

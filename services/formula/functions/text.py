@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 from urllib.parse import quote
 
 from services.formula.fields import BOOLEAN, NUMBER, TEXT
-from services.formula.functions.registry import Context, function
+from services.formula.functions.registry import UNKNOWN, Context, function
+from services.formula.limits import MAX_TEXT, Refused, text_size
+from services.formula.patterns import Pattern, compile_pattern
 from services.formula.values import FormulaError, Value, flatten, to_number, to_text
 
 # The characters TRIM removes; the SQL translation trims exactly these too.
@@ -24,7 +27,9 @@ def count(value: Value) -> int:
 
 @function("CONCATENATE", 1, None, TEXT)
 def concatenate(ctx: Context, args: list[Any]) -> Value:
-    return "".join(to_text(value) for value in flatten(args))
+    texts = [to_text(value) for value in flatten(args)]
+    text_size(sum(map(len, texts)), "CONCATENATE()")
+    return "".join(texts)
 
 
 @function("LEN", 1, 1, NUMBER)
@@ -75,6 +80,8 @@ def substitute(ctx: Context, args: list[Any]) -> Value:
     if not old:
         return text
     if len(args) < 4:
+        if len(new) > len(old):
+            text_size(len(text) + text.count(old) * (len(new) - len(old)), "SUBSTITUTE()")
         return text.replace(old, new)
     index, at = int(to_number(args[3])), -1
     for _ in range(max(index, 1)):
@@ -108,7 +115,11 @@ def trim(ctx: Context, args: list[Any]) -> Value:
 
 @function("REPT", 2, 2, TEXT)
 def rept(ctx: Context, args: list[Any]) -> Value:
-    return to_text(args[0]) * count(args[1])
+    text, times = to_text(args[0]), count(args[1])
+    if not text or not times:
+        return ""
+    text_size(len(text) * times, "REPT()")
+    return text * times
 
 
 @function("T", 1, 1, TEXT)
@@ -135,29 +146,54 @@ def encode_url_component(ctx: Context, args: list[Any]) -> Value:
     return quote(to_text(args[0]), safe="-_.!~*'()")
 
 
-def _regex(pattern: Value) -> re.Pattern[str]:
-    try:
-        return re.compile(to_text(pattern))
-    except re.error as err:
-        raise FormulaError(f"bad regular expression: {err}") from None
+def _pattern(value: Value) -> Pattern:
+    return compile_pattern(to_text(value))
 
 
-@function("REGEX_MATCH", 2, 2, BOOLEAN)
+def _check_pattern(args: Sequence[object]) -> None:
+    """A pattern written into the formula must compile: if not, the formula is invalid."""
+    pattern = args[1]
+    if pattern is not UNKNOWN:
+        compile_pattern(to_text(cast(Value, pattern)))
+
+
+@function("REGEX_MATCH", 2, 2, BOOLEAN, check=_check_pattern)
 def regex_match(ctx: Context, args: list[Any]) -> Value:
-    return _regex(args[1]).search(to_text(args[0])) is not None
+    text = to_text(args[0])
+    return _pattern(args[1]).on(text).search(text) is not None
 
 
-@function("REGEX_EXTRACT", 2, 2, TEXT)
+@function("REGEX_EXTRACT", 2, 2, TEXT, check=_check_pattern)
 def regex_extract(ctx: Context, args: list[Any]) -> Value:
-    found = _regex(args[1]).search(to_text(args[0]))
+    text = to_text(args[0])
+    found = _pattern(args[1]).on(text).search(text)
     return found.group(0) if found else None
 
 
-@function("REGEX_REPLACE", 3, 3, TEXT)
+# Airtable's replacements say $1 for a group; everything else is literal.
+_GROUP = re.compile(r"\$(\d+)")
+
+
+@function("REGEX_REPLACE", 3, 3, TEXT, check=_check_pattern)
 def regex_replace(ctx: Context, args: list[Any]) -> Value:
-    # Airtable's replacements say $1 for a group; Python's say \g<1>.
-    replacement = re.sub(r"\$(\d+)", r"\\g<\1>", to_text(args[2]).replace("\\", "\\\\"))
-    try:
-        return _regex(args[1]).sub(replacement, to_text(args[0]))
-    except (re.error, IndexError) as err:
-        raise FormulaError(f"bad replacement: {err}") from None
+    text, pattern = to_text(args[0]), _pattern(args[1])
+    regex = pattern.on(text)
+    pieces = _GROUP.split(to_text(args[2]))  # literal, group number, literal, ...
+    groups = [int(number) for number in pieces[1::2]]
+    if any(group > regex.groups for group in groups):
+        raise FormulaError(f"the replacement names a group the pattern does not have: {groups}")
+    made = len(text)
+
+    def replace(found: Any) -> str:
+        nonlocal made
+        out = "".join(
+            piece if at % 2 == 0 else (found.group(int(piece)) or "")
+            for at, piece in enumerate(pieces)
+        )
+        made += len(out) - (found.end() - found.start())
+        if made > MAX_TEXT:
+            raise Refused(f"REGEX_REPLACE() would make a text over {MAX_TEXT:,} characters")
+        ctx.budget.tick()
+        return out
+
+    return str(regex.sub(replace, text))

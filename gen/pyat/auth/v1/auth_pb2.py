@@ -24,10 +24,11 @@ _sym_db = _symbol_database.Default()
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from pyat.api.v1 import access_pb2 as pyat_dot_api_dot_v1_dot_access__pb2
 from pyat.user.v1 import user_pb2 as pyat_dot_user_dot_v1_dot_user__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17pyat/auth/v1/auth.proto\x12\x0cpyat.auth.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17pyat/user/v1/user.proto\"\xe3\x01\n\x13PersonalAccessToken\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\x12\x10\n\x08\x62\x61se_ids\x18\x04 \x03(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clast_used_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x0fRegisterRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x18\n\x10invitation_token\x18\x04 \x01(\t\"\xf0\x01\n\x10RegisterResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\t\x12\x12\n\ntoken_type\x18\x03 \x01(\t\x12;\n\x17\x61\x63\x63\x65ss_token_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrefresh_token\x18\x05 \x01(\t\x12<\n\x18refresh_token_expires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x0cLoginRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\xed\x01\n\rLoginResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\t\x12\x12\n\ntoken_type\x18\x03 \x01(\t\x12;\n\x17\x61\x63\x63\x65ss_token_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrefresh_token\x18\x05 \x01(\t\x12<\n\x18refresh_token_expires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"#\n\x12VerifyTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\"\xd5\x01\n\x13VerifyTokenResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0e\n\x06scopes\x18\x04 \x03(\t\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x04kind\x18\x06 \x01(\x0e\x32\x17.pyat.auth.v1.TokenKind\x12\x10\n\x08\x62\x61se_ids\x18\x07 \x03(\t\x12\x12\n\nsession_id\x18\x08 \x01(\t\"\'\n\x0eRefreshRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\"\xef\x01\n\x0fRefreshResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\t\x12\x12\n\ntoken_type\x18\x03 \x01(\t\x12;\n\x17\x61\x63\x63\x65ss_token_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrefresh_token\x18\x05 \x01(\t\x12<\n\x18refresh_token_expires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x0f\n\rLogoutRequest\"\x10\n\x0eLogoutResponse\"\x1a\n\x18RevokeAllSessionsRequest\",\n\x19RevokeAllSessionsResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x05\"k\n CreatePersonalAccessTokenRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06scopes\x18\x02 \x03(\t\x12\x10\n\x08\x62\x61se_ids\x18\x03 \x03(\t\x12\x17\n\x0f\x65xpires_in_days\x18\x04 \x01(\x05\"t\n!CreatePersonalAccessTokenResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12@\n\x15personal_access_token\x18\x02 \x01(\x0b\x32!.pyat.auth.v1.PersonalAccessToken\"!\n\x1fListPersonalAccessTokensRequest\"e\n ListPersonalAccessTokensResponse\x12\x41\n\x16personal_access_tokens\x18\x01 \x03(\x0b\x32!.pyat.auth.v1.PersonalAccessToken\"4\n RevokePersonalAccessTokenRequest\x12\x10\n\x08token_id\x18\x01 \x01(\t\"#\n!RevokePersonalAccessTokenResponse*W\n\tTokenKind\x12\x1a\n\x16TOKEN_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11TOKEN_KIND_ACCESS\x10\x01\x12\x17\n\x13TOKEN_KIND_PERSONAL\x10\x02\x32\xc7\x08\n\x0b\x41uthService\x12g\n\x08Register\x12\x1d.pyat.auth.v1.RegisterRequest\x1a\x1e.pyat.auth.v1.RegisterResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\"\x11/v1/auth/register:\x01*\x12[\n\x05Login\x12\x1a.pyat.auth.v1.LoginRequest\x1a\x1b.pyat.auth.v1.LoginResponse\"\x19\x82\xd3\xe4\x93\x02\x13\"\x0e/v1/auth/login:\x01*\x12R\n\x0bVerifyToken\x12 .pyat.auth.v1.VerifyTokenRequest\x1a!.pyat.auth.v1.VerifyTokenResponse\x12\x63\n\x07Refresh\x12\x1c.pyat.auth.v1.RefreshRequest\x1a\x1d.pyat.auth.v1.RefreshResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x10/v1/auth/refresh:\x01*\x12_\n\x06Logout\x12\x1b.pyat.auth.v1.LogoutRequest\x1a\x1c.pyat.auth.v1.LogoutResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/auth/logout:\x01*\x12\x84\x01\n\x11RevokeAllSessions\x12&.pyat.auth.v1.RevokeAllSessionsRequest\x1a\'.pyat.auth.v1.RevokeAllSessionsResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\"\x13/v1/auth/revoke-all:\x01*\x12\x98\x01\n\x19\x43reatePersonalAccessToken\x12..pyat.auth.v1.CreatePersonalAccessTokenRequest\x1a/.pyat.auth.v1.CreatePersonalAccessTokenResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/auth/tokens:\x01*\x12\x92\x01\n\x18ListPersonalAccessTokens\x12-.pyat.auth.v1.ListPersonalAccessTokensRequest\x1a..pyat.auth.v1.ListPersonalAccessTokensResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auth/tokens\x12\xa0\x01\n\x19RevokePersonalAccessToken\x12..pyat.auth.v1.RevokePersonalAccessTokenRequest\x1a/.pyat.auth.v1.RevokePersonalAccessTokenResponse\"\"\x82\xd3\xe4\x93\x02\x1c*\x1a/v1/auth/tokens/{token_id}b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17pyat/auth/v1/auth.proto\x12\x0cpyat.auth.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18pyat/api/v1/access.proto\x1a\x17pyat/user/v1/user.proto\"\xe3\x01\n\x13PersonalAccessToken\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\x12\x10\n\x08\x62\x61se_ids\x18\x04 \x03(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clast_used_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x0fRegisterRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x18\n\x10invitation_token\x18\x04 \x01(\t\"\xf0\x01\n\x10RegisterResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\t\x12\x12\n\ntoken_type\x18\x03 \x01(\t\x12;\n\x17\x61\x63\x63\x65ss_token_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrefresh_token\x18\x05 \x01(\t\x12<\n\x18refresh_token_expires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x0cLoginRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\xed\x01\n\rLoginResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\t\x12\x12\n\ntoken_type\x18\x03 \x01(\t\x12;\n\x17\x61\x63\x63\x65ss_token_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrefresh_token\x18\x05 \x01(\t\x12<\n\x18refresh_token_expires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"#\n\x12VerifyTokenRequest\x12\r\n\x05token\x18\x01 \x01(\t\"\xd5\x01\n\x13VerifyTokenResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0e\n\x06scopes\x18\x04 \x03(\t\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x04kind\x18\x06 \x01(\x0e\x32\x17.pyat.auth.v1.TokenKind\x12\x10\n\x08\x62\x61se_ids\x18\x07 \x03(\t\x12\x12\n\nsession_id\x18\x08 \x01(\t\"\'\n\x0eRefreshRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\"\xef\x01\n\x0fRefreshResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\t\x12\x12\n\ntoken_type\x18\x03 \x01(\t\x12;\n\x17\x61\x63\x63\x65ss_token_expires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrefresh_token\x18\x05 \x01(\t\x12<\n\x18refresh_token_expires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x0f\n\rLogoutRequest\"\x10\n\x0eLogoutResponse\"\x1a\n\x18RevokeAllSessionsRequest\",\n\x19RevokeAllSessionsResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x05\"k\n CreatePersonalAccessTokenRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06scopes\x18\x02 \x03(\t\x12\x10\n\x08\x62\x61se_ids\x18\x03 \x03(\t\x12\x17\n\x0f\x65xpires_in_days\x18\x04 \x01(\x05\"t\n!CreatePersonalAccessTokenResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12@\n\x15personal_access_token\x18\x02 \x01(\x0b\x32!.pyat.auth.v1.PersonalAccessToken\"!\n\x1fListPersonalAccessTokensRequest\"e\n ListPersonalAccessTokensResponse\x12\x41\n\x16personal_access_tokens\x18\x01 \x03(\x0b\x32!.pyat.auth.v1.PersonalAccessToken\"4\n RevokePersonalAccessTokenRequest\x12\x10\n\x08token_id\x18\x01 \x01(\t\"#\n!RevokePersonalAccessTokenResponse*W\n\tTokenKind\x12\x1a\n\x16TOKEN_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11TOKEN_KIND_ACCESS\x10\x01\x12\x17\n\x13TOKEN_KIND_PERSONAL\x10\x02\x32\xff\x08\n\x0b\x41uthService\x12m\n\x08Register\x12\x1d.pyat.auth.v1.RegisterRequest\x1a\x1e.pyat.auth.v1.RegisterResponse\"\"\xc2\xf3\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x16\"\x11/v1/auth/register:\x01*\x12\x61\n\x05Login\x12\x1a.pyat.auth.v1.LoginRequest\x1a\x1b.pyat.auth.v1.LoginResponse\"\x1f\xc2\xf3\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x13\"\x0e/v1/auth/login:\x01*\x12Z\n\x0bVerifyToken\x12 .pyat.auth.v1.VerifyTokenRequest\x1a!.pyat.auth.v1.VerifyTokenResponse\"\x06\xc2\xf3\x18\x02\x08\x04\x12i\n\x07Refresh\x12\x1c.pyat.auth.v1.RefreshRequest\x1a\x1d.pyat.auth.v1.RefreshResponse\"!\xc2\xf3\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x15\"\x10/v1/auth/refresh:\x01*\x12\x65\n\x06Logout\x12\x1b.pyat.auth.v1.LogoutRequest\x1a\x1c.pyat.auth.v1.LogoutResponse\" \xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/auth/logout:\x01*\x12\x8a\x01\n\x11RevokeAllSessions\x12&.pyat.auth.v1.RevokeAllSessionsRequest\x1a\'.pyat.auth.v1.RevokeAllSessionsResponse\"$\xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x18\"\x13/v1/auth/revoke-all:\x01*\x12\x9e\x01\n\x19\x43reatePersonalAccessToken\x12..pyat.auth.v1.CreatePersonalAccessTokenRequest\x1a/.pyat.auth.v1.CreatePersonalAccessTokenResponse\" \xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/auth/tokens:\x01*\x12\x98\x01\n\x18ListPersonalAccessTokens\x12-.pyat.auth.v1.ListPersonalAccessTokensRequest\x1a..pyat.auth.v1.ListPersonalAccessTokensResponse\"\x1d\xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auth/tokens\x12\xa6\x01\n\x19RevokePersonalAccessToken\x12..pyat.auth.v1.RevokePersonalAccessTokenRequest\x1a/.pyat.auth.v1.RevokePersonalAccessTokenResponse\"(\xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x1c*\x1a/v1/auth/tokens/{token_id}b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,61 +36,63 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pyat.auth.v1.auth_pb2', _gl
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['Register']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Register']._serialized_options = b'\202\323\344\223\002\026\"\021/v1/auth/register:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['Register']._serialized_options = b'\302\363\030\002\010\001\202\323\344\223\002\026\"\021/v1/auth/register:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['Login']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Login']._serialized_options = b'\202\323\344\223\002\023\"\016/v1/auth/login:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['Login']._serialized_options = b'\302\363\030\002\010\001\202\323\344\223\002\023\"\016/v1/auth/login:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['VerifyToken']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['VerifyToken']._serialized_options = b'\302\363\030\002\010\004'
   _globals['_AUTHSERVICE'].methods_by_name['Refresh']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Refresh']._serialized_options = b'\202\323\344\223\002\025\"\020/v1/auth/refresh:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['Refresh']._serialized_options = b'\302\363\030\002\010\001\202\323\344\223\002\025\"\020/v1/auth/refresh:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['Logout']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Logout']._serialized_options = b'\202\323\344\223\002\024\"\017/v1/auth/logout:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['Logout']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\024\"\017/v1/auth/logout:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['RevokeAllSessions']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['RevokeAllSessions']._serialized_options = b'\202\323\344\223\002\030\"\023/v1/auth/revoke-all:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['RevokeAllSessions']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\030\"\023/v1/auth/revoke-all:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['CreatePersonalAccessToken']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['CreatePersonalAccessToken']._serialized_options = b'\202\323\344\223\002\024\"\017/v1/auth/tokens:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['CreatePersonalAccessToken']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\024\"\017/v1/auth/tokens:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['ListPersonalAccessTokens']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['ListPersonalAccessTokens']._serialized_options = b'\202\323\344\223\002\021\022\017/v1/auth/tokens'
+  _globals['_AUTHSERVICE'].methods_by_name['ListPersonalAccessTokens']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\021\022\017/v1/auth/tokens'
   _globals['_AUTHSERVICE'].methods_by_name['RevokePersonalAccessToken']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['RevokePersonalAccessToken']._serialized_options = b'\202\323\344\223\002\034*\032/v1/auth/tokens/{token_id}'
-  _globals['_TOKENKIND']._serialized_start=2084
-  _globals['_TOKENKIND']._serialized_end=2171
-  _globals['_PERSONALACCESSTOKEN']._serialized_start=130
-  _globals['_PERSONALACCESSTOKEN']._serialized_end=357
-  _globals['_REGISTERREQUEST']._serialized_start=359
-  _globals['_REGISTERREQUEST']._serialized_end=449
-  _globals['_REGISTERRESPONSE']._serialized_start=452
-  _globals['_REGISTERRESPONSE']._serialized_end=692
-  _globals['_LOGINREQUEST']._serialized_start=694
-  _globals['_LOGINREQUEST']._serialized_end=741
-  _globals['_LOGINRESPONSE']._serialized_start=744
-  _globals['_LOGINRESPONSE']._serialized_end=981
-  _globals['_VERIFYTOKENREQUEST']._serialized_start=983
-  _globals['_VERIFYTOKENREQUEST']._serialized_end=1018
-  _globals['_VERIFYTOKENRESPONSE']._serialized_start=1021
-  _globals['_VERIFYTOKENRESPONSE']._serialized_end=1234
-  _globals['_REFRESHREQUEST']._serialized_start=1236
-  _globals['_REFRESHREQUEST']._serialized_end=1275
-  _globals['_REFRESHRESPONSE']._serialized_start=1278
-  _globals['_REFRESHRESPONSE']._serialized_end=1517
-  _globals['_LOGOUTREQUEST']._serialized_start=1519
-  _globals['_LOGOUTREQUEST']._serialized_end=1534
-  _globals['_LOGOUTRESPONSE']._serialized_start=1536
-  _globals['_LOGOUTRESPONSE']._serialized_end=1552
-  _globals['_REVOKEALLSESSIONSREQUEST']._serialized_start=1554
-  _globals['_REVOKEALLSESSIONSREQUEST']._serialized_end=1580
-  _globals['_REVOKEALLSESSIONSRESPONSE']._serialized_start=1582
-  _globals['_REVOKEALLSESSIONSRESPONSE']._serialized_end=1626
-  _globals['_CREATEPERSONALACCESSTOKENREQUEST']._serialized_start=1628
-  _globals['_CREATEPERSONALACCESSTOKENREQUEST']._serialized_end=1735
-  _globals['_CREATEPERSONALACCESSTOKENRESPONSE']._serialized_start=1737
-  _globals['_CREATEPERSONALACCESSTOKENRESPONSE']._serialized_end=1853
-  _globals['_LISTPERSONALACCESSTOKENSREQUEST']._serialized_start=1855
-  _globals['_LISTPERSONALACCESSTOKENSREQUEST']._serialized_end=1888
-  _globals['_LISTPERSONALACCESSTOKENSRESPONSE']._serialized_start=1890
-  _globals['_LISTPERSONALACCESSTOKENSRESPONSE']._serialized_end=1991
-  _globals['_REVOKEPERSONALACCESSTOKENREQUEST']._serialized_start=1993
-  _globals['_REVOKEPERSONALACCESSTOKENREQUEST']._serialized_end=2045
-  _globals['_REVOKEPERSONALACCESSTOKENRESPONSE']._serialized_start=2047
-  _globals['_REVOKEPERSONALACCESSTOKENRESPONSE']._serialized_end=2082
-  _globals['_AUTHSERVICE']._serialized_start=2174
-  _globals['_AUTHSERVICE']._serialized_end=3269
+  _globals['_AUTHSERVICE'].methods_by_name['RevokePersonalAccessToken']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\034*\032/v1/auth/tokens/{token_id}'
+  _globals['_TOKENKIND']._serialized_start=2110
+  _globals['_TOKENKIND']._serialized_end=2197
+  _globals['_PERSONALACCESSTOKEN']._serialized_start=156
+  _globals['_PERSONALACCESSTOKEN']._serialized_end=383
+  _globals['_REGISTERREQUEST']._serialized_start=385
+  _globals['_REGISTERREQUEST']._serialized_end=475
+  _globals['_REGISTERRESPONSE']._serialized_start=478
+  _globals['_REGISTERRESPONSE']._serialized_end=718
+  _globals['_LOGINREQUEST']._serialized_start=720
+  _globals['_LOGINREQUEST']._serialized_end=767
+  _globals['_LOGINRESPONSE']._serialized_start=770
+  _globals['_LOGINRESPONSE']._serialized_end=1007
+  _globals['_VERIFYTOKENREQUEST']._serialized_start=1009
+  _globals['_VERIFYTOKENREQUEST']._serialized_end=1044
+  _globals['_VERIFYTOKENRESPONSE']._serialized_start=1047
+  _globals['_VERIFYTOKENRESPONSE']._serialized_end=1260
+  _globals['_REFRESHREQUEST']._serialized_start=1262
+  _globals['_REFRESHREQUEST']._serialized_end=1301
+  _globals['_REFRESHRESPONSE']._serialized_start=1304
+  _globals['_REFRESHRESPONSE']._serialized_end=1543
+  _globals['_LOGOUTREQUEST']._serialized_start=1545
+  _globals['_LOGOUTREQUEST']._serialized_end=1560
+  _globals['_LOGOUTRESPONSE']._serialized_start=1562
+  _globals['_LOGOUTRESPONSE']._serialized_end=1578
+  _globals['_REVOKEALLSESSIONSREQUEST']._serialized_start=1580
+  _globals['_REVOKEALLSESSIONSREQUEST']._serialized_end=1606
+  _globals['_REVOKEALLSESSIONSRESPONSE']._serialized_start=1608
+  _globals['_REVOKEALLSESSIONSRESPONSE']._serialized_end=1652
+  _globals['_CREATEPERSONALACCESSTOKENREQUEST']._serialized_start=1654
+  _globals['_CREATEPERSONALACCESSTOKENREQUEST']._serialized_end=1761
+  _globals['_CREATEPERSONALACCESSTOKENRESPONSE']._serialized_start=1763
+  _globals['_CREATEPERSONALACCESSTOKENRESPONSE']._serialized_end=1879
+  _globals['_LISTPERSONALACCESSTOKENSREQUEST']._serialized_start=1881
+  _globals['_LISTPERSONALACCESSTOKENSREQUEST']._serialized_end=1914
+  _globals['_LISTPERSONALACCESSTOKENSRESPONSE']._serialized_start=1916
+  _globals['_LISTPERSONALACCESSTOKENSRESPONSE']._serialized_end=2017
+  _globals['_REVOKEPERSONALACCESSTOKENREQUEST']._serialized_start=2019
+  _globals['_REVOKEPERSONALACCESSTOKENREQUEST']._serialized_end=2071
+  _globals['_REVOKEPERSONALACCESSTOKENRESPONSE']._serialized_start=2073
+  _globals['_REVOKEPERSONALACCESSTOKENRESPONSE']._serialized_end=2108
+  _globals['_AUTHSERVICE']._serialized_start=2200
+  _globals['_AUTHSERVICE']._serialized_end=3351
 # @@protoc_insertion_point(module_scope)

@@ -25,10 +25,11 @@ _sym_db = _symbol_database.Default()
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from pyat.api.v1 import access_pb2 as pyat_dot_api_dot_v1_dot_access__pb2
 from pyat.schema.v1 import schema_pb2 as pyat_dot_schema_dot_v1_dot_schema__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dpyat/formula/v1/formula.proto\x12\x0fpyat.formula.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpyat/schema/v1/schema.proto\"\xa6\x01\n\x06Record\x12\n\n\x02id\x18\x01 \x01(\t\x12&\n\x05\x63\x65lls\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x0c\x63reated_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x12last_modified_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xdb\x01\n\x0f\x45valuateRequest\x12\x0f\n\x07\x66ormula\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\x30\n\x0c\x63reated_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x12last_modified_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\x06 \x01(\t\"9\n\x10\x45valuateResponse\x12%\n\x05value\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\"E\n\x0c\x43heckRequest\x12\x0f\n\x07\x66ormula\x18\x01 \x01(\t\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table\"g\n\rCheckResponse\x12\x12\n\nnormalized\x18\x01 \x01(\t\x12\x0f\n\x07\x64isplay\x18\x02 \x01(\t\x12\x1c\n\x14referenced_field_ids\x18\x03 \x03(\t\x12\x13\n\x0bresult_type\x18\x04 \x01(\t\"\x87\x01\n\x10TranslateRequest\x12\x0f\n\x07\x66ormula\x18\x01 \x01(\t\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table\x12)\n\x07\x64ialect\x18\x03 \x01(\x0e\x32\x18.pyat.formula.v1.Dialect\x12\x11\n\ttime_zone\x18\x04 \x01(\t\"\x84\x01\n\x11TranslateResponse\x12\x12\n\ntranslated\x18\x01 \x01(\x08\x12\x0b\n\x03sql\x18\x02 \x01(\t\x12\'\n\x06params\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x15\n\rsql_condition\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"\x8d\x01\n\x16\x45valuateRecordsRequest\x12\x10\n\x08\x66ormulas\x18\x01 \x03(\t\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table\x12(\n\x07records\x18\x03 \x03(\x0b\x32\x17.pyat.formula.v1.Record\x12\x11\n\ttime_zone\x18\x04 \x01(\t\"6\n\x0cRecordValues\x12&\n\x06values\x18\x01 \x03(\x0b\x32\x16.google.protobuf.Value\"I\n\x17\x45valuateRecordsResponse\x12.\n\x07records\x18\x01 \x03(\x0b\x32\x1d.pyat.formula.v1.RecordValues*N\n\x07\x44ialect\x12\x17\n\x13\x44IALECT_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44IALECT_POSTGRESQL\x10\x01\x12\x12\n\x0e\x44IALECT_SQLITE\x10\x02\x32\x85\x03\n\x0e\x46ormulaService\x12q\n\x08\x45valuate\x12 .pyat.formula.v1.EvaluateRequest\x1a!.pyat.formula.v1.EvaluateResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/v1/formulas/evaluate:\x01*\x12\x46\n\x05\x43heck\x12\x1d.pyat.formula.v1.CheckRequest\x1a\x1e.pyat.formula.v1.CheckResponse\x12R\n\tTranslate\x12!.pyat.formula.v1.TranslateRequest\x1a\".pyat.formula.v1.TranslateResponse\x12\x64\n\x0f\x45valuateRecords\x12\'.pyat.formula.v1.EvaluateRecordsRequest\x1a(.pyat.formula.v1.EvaluateRecordsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dpyat/formula/v1/formula.proto\x12\x0fpyat.formula.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18pyat/api/v1/access.proto\x1a\x1bpyat/schema/v1/schema.proto\"\xa6\x01\n\x06Record\x12\n\n\x02id\x18\x01 \x01(\t\x12&\n\x05\x63\x65lls\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x0c\x63reated_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x12last_modified_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xdb\x01\n\x0f\x45valuateRequest\x12\x0f\n\x07\x66ormula\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12\x30\n\x0c\x63reated_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x12last_modified_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\x06 \x01(\t\"9\n\x10\x45valuateResponse\x12%\n\x05value\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\"E\n\x0c\x43heckRequest\x12\x0f\n\x07\x66ormula\x18\x01 \x01(\t\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table\"g\n\rCheckResponse\x12\x12\n\nnormalized\x18\x01 \x01(\t\x12\x0f\n\x07\x64isplay\x18\x02 \x01(\t\x12\x1c\n\x14referenced_field_ids\x18\x03 \x03(\t\x12\x13\n\x0bresult_type\x18\x04 \x01(\t\"\x87\x01\n\x10TranslateRequest\x12\x0f\n\x07\x66ormula\x18\x01 \x01(\t\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table\x12)\n\x07\x64ialect\x18\x03 \x01(\x0e\x32\x18.pyat.formula.v1.Dialect\x12\x11\n\ttime_zone\x18\x04 \x01(\t\"\x84\x01\n\x11TranslateResponse\x12\x12\n\ntranslated\x18\x01 \x01(\x08\x12\x0b\n\x03sql\x18\x02 \x01(\t\x12\'\n\x06params\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x15\n\rsql_condition\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"\x8d\x01\n\x16\x45valuateRecordsRequest\x12\x10\n\x08\x66ormulas\x18\x01 \x03(\t\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table\x12(\n\x07records\x18\x03 \x03(\x0b\x32\x17.pyat.formula.v1.Record\x12\x11\n\ttime_zone\x18\x04 \x01(\t\"6\n\x0cRecordValues\x12&\n\x06values\x18\x01 \x03(\x0b\x32\x16.google.protobuf.Value\"I\n\x17\x45valuateRecordsResponse\x12.\n\x07records\x18\x01 \x03(\x0b\x32\x1d.pyat.formula.v1.RecordValues*N\n\x07\x44ialect\x12\x17\n\x13\x44IALECT_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44IALECT_POSTGRESQL\x10\x01\x12\x12\n\x0e\x44IALECT_SQLITE\x10\x02\x32\xa3\x03\n\x0e\x46ormulaService\x12w\n\x08\x45valuate\x12 .pyat.formula.v1.EvaluateRequest\x1a!.pyat.formula.v1.EvaluateResponse\"&\xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x1a\"\x15/v1/formulas/evaluate:\x01*\x12N\n\x05\x43heck\x12\x1d.pyat.formula.v1.CheckRequest\x1a\x1e.pyat.formula.v1.CheckResponse\"\x06\xc2\xf3\x18\x02\x08\x04\x12Z\n\tTranslate\x12!.pyat.formula.v1.TranslateRequest\x1a\".pyat.formula.v1.TranslateResponse\"\x06\xc2\xf3\x18\x02\x08\x04\x12l\n\x0f\x45valuateRecords\x12\'.pyat.formula.v1.EvaluateRecordsRequest\x1a(.pyat.formula.v1.EvaluateRecordsResponse\"\x06\xc2\xf3\x18\x02\x08\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,29 +37,35 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pyat.formula.v1.formula_pb2
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FORMULASERVICE'].methods_by_name['Evaluate']._loaded_options = None
-  _globals['_FORMULASERVICE'].methods_by_name['Evaluate']._serialized_options = b'\202\323\344\223\002\032\"\025/v1/formulas/evaluate:\001*'
-  _globals['_DIALECT']._serialized_start=1346
-  _globals['_DIALECT']._serialized_end=1424
-  _globals['_RECORD']._serialized_start=173
-  _globals['_RECORD']._serialized_end=339
-  _globals['_EVALUATEREQUEST']._serialized_start=342
-  _globals['_EVALUATEREQUEST']._serialized_end=561
-  _globals['_EVALUATERESPONSE']._serialized_start=563
-  _globals['_EVALUATERESPONSE']._serialized_end=620
-  _globals['_CHECKREQUEST']._serialized_start=622
-  _globals['_CHECKREQUEST']._serialized_end=691
-  _globals['_CHECKRESPONSE']._serialized_start=693
-  _globals['_CHECKRESPONSE']._serialized_end=796
-  _globals['_TRANSLATEREQUEST']._serialized_start=799
-  _globals['_TRANSLATEREQUEST']._serialized_end=934
-  _globals['_TRANSLATERESPONSE']._serialized_start=937
-  _globals['_TRANSLATERESPONSE']._serialized_end=1069
-  _globals['_EVALUATERECORDSREQUEST']._serialized_start=1072
-  _globals['_EVALUATERECORDSREQUEST']._serialized_end=1213
-  _globals['_RECORDVALUES']._serialized_start=1215
-  _globals['_RECORDVALUES']._serialized_end=1269
-  _globals['_EVALUATERECORDSRESPONSE']._serialized_start=1271
-  _globals['_EVALUATERECORDSRESPONSE']._serialized_end=1344
-  _globals['_FORMULASERVICE']._serialized_start=1427
-  _globals['_FORMULASERVICE']._serialized_end=1816
+  _globals['_FORMULASERVICE'].methods_by_name['Evaluate']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\032\"\025/v1/formulas/evaluate:\001*'
+  _globals['_FORMULASERVICE'].methods_by_name['Check']._loaded_options = None
+  _globals['_FORMULASERVICE'].methods_by_name['Check']._serialized_options = b'\302\363\030\002\010\004'
+  _globals['_FORMULASERVICE'].methods_by_name['Translate']._loaded_options = None
+  _globals['_FORMULASERVICE'].methods_by_name['Translate']._serialized_options = b'\302\363\030\002\010\004'
+  _globals['_FORMULASERVICE'].methods_by_name['EvaluateRecords']._loaded_options = None
+  _globals['_FORMULASERVICE'].methods_by_name['EvaluateRecords']._serialized_options = b'\302\363\030\002\010\004'
+  _globals['_DIALECT']._serialized_start=1372
+  _globals['_DIALECT']._serialized_end=1450
+  _globals['_RECORD']._serialized_start=199
+  _globals['_RECORD']._serialized_end=365
+  _globals['_EVALUATEREQUEST']._serialized_start=368
+  _globals['_EVALUATEREQUEST']._serialized_end=587
+  _globals['_EVALUATERESPONSE']._serialized_start=589
+  _globals['_EVALUATERESPONSE']._serialized_end=646
+  _globals['_CHECKREQUEST']._serialized_start=648
+  _globals['_CHECKREQUEST']._serialized_end=717
+  _globals['_CHECKRESPONSE']._serialized_start=719
+  _globals['_CHECKRESPONSE']._serialized_end=822
+  _globals['_TRANSLATEREQUEST']._serialized_start=825
+  _globals['_TRANSLATEREQUEST']._serialized_end=960
+  _globals['_TRANSLATERESPONSE']._serialized_start=963
+  _globals['_TRANSLATERESPONSE']._serialized_end=1095
+  _globals['_EVALUATERECORDSREQUEST']._serialized_start=1098
+  _globals['_EVALUATERECORDSREQUEST']._serialized_end=1239
+  _globals['_RECORDVALUES']._serialized_start=1241
+  _globals['_RECORDVALUES']._serialized_end=1295
+  _globals['_EVALUATERECORDSRESPONSE']._serialized_start=1297
+  _globals['_EVALUATERECORDSRESPONSE']._serialized_end=1370
+  _globals['_FORMULASERVICE']._serialized_start=1453
+  _globals['_FORMULASERVICE']._serialized_end=1872
 # @@protoc_insertion_point(module_scope)

@@ -23,43 +23,54 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from pyat.api.v1 import access_pb2 as pyat_dot_api_dot_v1_dot_access__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#pyat/permission/v1/permission.proto\x12\x12pyat.permission.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"C\n\x08Resource\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08table_id\x18\x03 \x01(\t\"\xca\x01\n\x05Grant\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nsubject_id\x18\x02 \x01(\t\x12.\n\x08resource\x18\x03 \x01(\x0b\x32\x1c.pyat.permission.v1.Resource\x12&\n\x04role\x18\x04 \x01(\x0e\x32\x18.pyat.permission.v1.Role\x12.\n\ngranted_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngranted_by\x18\x06 \x01(\t\"~\n\x0c\x43heckRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12*\n\x06\x61\x63tion\x18\x02 \x01(\x0e\x32\x1a.pyat.permission.v1.Action\x12.\n\x08resource\x18\x03 \x01(\x0b\x32\x1c.pyat.permission.v1.Resource\"H\n\rCheckResponse\x12\x0f\n\x07\x61llowed\x18\x01 \x01(\x08\x12&\n\x04role\x18\x02 \x01(\x0e\x32\x18.pyat.permission.v1.Role\"E\n\x11\x42\x61tchCheckRequest\x12\x30\n\x06\x63hecks\x18\x01 \x03(\x0b\x32 .pyat.permission.v1.CheckRequest\"H\n\x12\x42\x61tchCheckResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.pyat.permission.v1.CheckResponse\"z\n\x0cGrantRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12.\n\x08resource\x18\x02 \x01(\x0b\x32\x1c.pyat.permission.v1.Resource\x12&\n\x04role\x18\x03 \x01(\x0e\x32\x18.pyat.permission.v1.Role\"9\n\rGrantResponse\x12(\n\x05grant\x18\x01 \x01(\x0b\x32\x19.pyat.permission.v1.Grant\"S\n\rRevokeRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12.\n\x08resource\x18\x02 \x01(\x0b\x32\x1c.pyat.permission.v1.Resource\"!\n\x0eRevokeResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x08\"W\n\x11ListGrantsRequest\x12.\n\x08resource\x18\x01 \x01(\x0b\x32\x1c.pyat.permission.v1.Resource\x12\x12\n\nsubject_id\x18\x02 \x01(\t\"?\n\x12ListGrantsResponse\x12)\n\x06grants\x18\x01 \x03(\x0b\x32\x19.pyat.permission.v1.Grant*w\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x12\n\x0eROLE_READ_ONLY\x10\x01\x12\x12\n\x0eROLE_COMMENTER\x10\x02\x12\x0f\n\x0bROLE_EDITOR\x10\x03\x12\x10\n\x0cROLE_CREATOR\x10\x04\x12\x0e\n\nROLE_OWNER\x10\x05*\xa4\x01\n\x06\x41\x63tion\x12\x16\n\x12\x41\x43TION_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43TION_READ\x10\x01\x12\x12\n\x0e\x41\x43TION_COMMENT\x10\x02\x12\x17\n\x13\x41\x43TION_EDIT_RECORDS\x10\x03\x12\x16\n\x12\x41\x43TION_EDIT_SCHEMA\x10\x04\x12\x19\n\x15\x41\x43TION_MANAGE_MEMBERS\x10\x05\x12\x11\n\rACTION_DELETE\x10\x06\x32\xba\x03\n\x11PermissionService\x12L\n\x05\x43heck\x12 .pyat.permission.v1.CheckRequest\x1a!.pyat.permission.v1.CheckResponse\x12[\n\nBatchCheck\x12%.pyat.permission.v1.BatchCheckRequest\x1a&.pyat.permission.v1.BatchCheckResponse\x12L\n\x05Grant\x12 .pyat.permission.v1.GrantRequest\x1a!.pyat.permission.v1.GrantResponse\x12O\n\x06Revoke\x12!.pyat.permission.v1.RevokeRequest\x1a\".pyat.permission.v1.RevokeResponse\x12[\n\nListGrants\x12%.pyat.permission.v1.ListGrantsRequest\x1a&.pyat.permission.v1.ListGrantsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#pyat/permission/v1/permission.proto\x12\x12pyat.permission.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18pyat/api/v1/access.proto\"C\n\x08Resource\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x02 \x01(\t\x12\x10\n\x08table_id\x18\x03 \x01(\t\"\xca\x01\n\x05Grant\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nsubject_id\x18\x02 \x01(\t\x12.\n\x08resource\x18\x03 \x01(\x0b\x32\x1c.pyat.permission.v1.Resource\x12&\n\x04role\x18\x04 \x01(\x0e\x32\x18.pyat.permission.v1.Role\x12.\n\ngranted_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngranted_by\x18\x06 \x01(\t\"~\n\x0c\x43heckRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12*\n\x06\x61\x63tion\x18\x02 \x01(\x0e\x32\x1a.pyat.permission.v1.Action\x12.\n\x08resource\x18\x03 \x01(\x0b\x32\x1c.pyat.permission.v1.Resource\"H\n\rCheckResponse\x12\x0f\n\x07\x61llowed\x18\x01 \x01(\x08\x12&\n\x04role\x18\x02 \x01(\x0e\x32\x18.pyat.permission.v1.Role\"E\n\x11\x42\x61tchCheckRequest\x12\x30\n\x06\x63hecks\x18\x01 \x03(\x0b\x32 .pyat.permission.v1.CheckRequest\"H\n\x12\x42\x61tchCheckResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.pyat.permission.v1.CheckResponse\"z\n\x0cGrantRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12.\n\x08resource\x18\x02 \x01(\x0b\x32\x1c.pyat.permission.v1.Resource\x12&\n\x04role\x18\x03 \x01(\x0e\x32\x18.pyat.permission.v1.Role\"9\n\rGrantResponse\x12(\n\x05grant\x18\x01 \x01(\x0b\x32\x19.pyat.permission.v1.Grant\"S\n\rRevokeRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12.\n\x08resource\x18\x02 \x01(\x0b\x32\x1c.pyat.permission.v1.Resource\"!\n\x0eRevokeResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x08\"W\n\x11ListGrantsRequest\x12.\n\x08resource\x18\x01 \x01(\x0b\x32\x1c.pyat.permission.v1.Resource\x12\x12\n\nsubject_id\x18\x02 \x01(\t\"?\n\x12ListGrantsResponse\x12)\n\x06grants\x18\x01 \x03(\x0b\x32\x19.pyat.permission.v1.Grant*w\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x12\n\x0eROLE_READ_ONLY\x10\x01\x12\x12\n\x0eROLE_COMMENTER\x10\x02\x12\x0f\n\x0bROLE_EDITOR\x10\x03\x12\x10\n\x0cROLE_CREATOR\x10\x04\x12\x0e\n\nROLE_OWNER\x10\x05*\xa4\x01\n\x06\x41\x63tion\x12\x16\n\x12\x41\x43TION_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43TION_READ\x10\x01\x12\x12\n\x0e\x41\x43TION_COMMENT\x10\x02\x12\x17\n\x13\x41\x43TION_EDIT_RECORDS\x10\x03\x12\x16\n\x12\x41\x43TION_EDIT_SCHEMA\x10\x04\x12\x19\n\x15\x41\x43TION_MANAGE_MEMBERS\x10\x05\x12\x11\n\rACTION_DELETE\x10\x06\x32\xe2\x03\n\x11PermissionService\x12T\n\x05\x43heck\x12 .pyat.permission.v1.CheckRequest\x1a!.pyat.permission.v1.CheckResponse\"\x06\xc2\xf3\x18\x02\x08\x04\x12\x63\n\nBatchCheck\x12%.pyat.permission.v1.BatchCheckRequest\x1a&.pyat.permission.v1.BatchCheckResponse\"\x06\xc2\xf3\x18\x02\x08\x04\x12T\n\x05Grant\x12 .pyat.permission.v1.GrantRequest\x1a!.pyat.permission.v1.GrantResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x12W\n\x06Revoke\x12!.pyat.permission.v1.RevokeRequest\x1a\".pyat.permission.v1.RevokeResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x12\x63\n\nListGrants\x12%.pyat.permission.v1.ListGrantsRequest\x1a&.pyat.permission.v1.ListGrantsResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pyat.permission.v1.permission_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROLE']._serialized_start=1170
-  _globals['_ROLE']._serialized_end=1289
-  _globals['_ACTION']._serialized_start=1292
-  _globals['_ACTION']._serialized_end=1456
-  _globals['_RESOURCE']._serialized_start=92
-  _globals['_RESOURCE']._serialized_end=159
-  _globals['_GRANT']._serialized_start=162
-  _globals['_GRANT']._serialized_end=364
-  _globals['_CHECKREQUEST']._serialized_start=366
-  _globals['_CHECKREQUEST']._serialized_end=492
-  _globals['_CHECKRESPONSE']._serialized_start=494
-  _globals['_CHECKRESPONSE']._serialized_end=566
-  _globals['_BATCHCHECKREQUEST']._serialized_start=568
-  _globals['_BATCHCHECKREQUEST']._serialized_end=637
-  _globals['_BATCHCHECKRESPONSE']._serialized_start=639
-  _globals['_BATCHCHECKRESPONSE']._serialized_end=711
-  _globals['_GRANTREQUEST']._serialized_start=713
-  _globals['_GRANTREQUEST']._serialized_end=835
-  _globals['_GRANTRESPONSE']._serialized_start=837
-  _globals['_GRANTRESPONSE']._serialized_end=894
-  _globals['_REVOKEREQUEST']._serialized_start=896
-  _globals['_REVOKEREQUEST']._serialized_end=979
-  _globals['_REVOKERESPONSE']._serialized_start=981
-  _globals['_REVOKERESPONSE']._serialized_end=1014
-  _globals['_LISTGRANTSREQUEST']._serialized_start=1016
-  _globals['_LISTGRANTSREQUEST']._serialized_end=1103
-  _globals['_LISTGRANTSRESPONSE']._serialized_start=1105
-  _globals['_LISTGRANTSRESPONSE']._serialized_end=1168
-  _globals['_PERMISSIONSERVICE']._serialized_start=1459
-  _globals['_PERMISSIONSERVICE']._serialized_end=1901
+  _globals['_PERMISSIONSERVICE'].methods_by_name['Check']._loaded_options = None
+  _globals['_PERMISSIONSERVICE'].methods_by_name['Check']._serialized_options = b'\302\363\030\002\010\004'
+  _globals['_PERMISSIONSERVICE'].methods_by_name['BatchCheck']._loaded_options = None
+  _globals['_PERMISSIONSERVICE'].methods_by_name['BatchCheck']._serialized_options = b'\302\363\030\002\010\004'
+  _globals['_PERMISSIONSERVICE'].methods_by_name['Grant']._loaded_options = None
+  _globals['_PERMISSIONSERVICE'].methods_by_name['Grant']._serialized_options = b'\302\363\030\002\010\003'
+  _globals['_PERMISSIONSERVICE'].methods_by_name['Revoke']._loaded_options = None
+  _globals['_PERMISSIONSERVICE'].methods_by_name['Revoke']._serialized_options = b'\302\363\030\002\010\003'
+  _globals['_PERMISSIONSERVICE'].methods_by_name['ListGrants']._loaded_options = None
+  _globals['_PERMISSIONSERVICE'].methods_by_name['ListGrants']._serialized_options = b'\302\363\030\002\010\003'
+  _globals['_ROLE']._serialized_start=1196
+  _globals['_ROLE']._serialized_end=1315
+  _globals['_ACTION']._serialized_start=1318
+  _globals['_ACTION']._serialized_end=1482
+  _globals['_RESOURCE']._serialized_start=118
+  _globals['_RESOURCE']._serialized_end=185
+  _globals['_GRANT']._serialized_start=188
+  _globals['_GRANT']._serialized_end=390
+  _globals['_CHECKREQUEST']._serialized_start=392
+  _globals['_CHECKREQUEST']._serialized_end=518
+  _globals['_CHECKRESPONSE']._serialized_start=520
+  _globals['_CHECKRESPONSE']._serialized_end=592
+  _globals['_BATCHCHECKREQUEST']._serialized_start=594
+  _globals['_BATCHCHECKREQUEST']._serialized_end=663
+  _globals['_BATCHCHECKRESPONSE']._serialized_start=665
+  _globals['_BATCHCHECKRESPONSE']._serialized_end=737
+  _globals['_GRANTREQUEST']._serialized_start=739
+  _globals['_GRANTREQUEST']._serialized_end=861
+  _globals['_GRANTRESPONSE']._serialized_start=863
+  _globals['_GRANTRESPONSE']._serialized_end=920
+  _globals['_REVOKEREQUEST']._serialized_start=922
+  _globals['_REVOKEREQUEST']._serialized_end=1005
+  _globals['_REVOKERESPONSE']._serialized_start=1007
+  _globals['_REVOKERESPONSE']._serialized_end=1040
+  _globals['_LISTGRANTSREQUEST']._serialized_start=1042
+  _globals['_LISTGRANTSREQUEST']._serialized_end=1129
+  _globals['_LISTGRANTSRESPONSE']._serialized_start=1131
+  _globals['_LISTGRANTSRESPONSE']._serialized_end=1194
+  _globals['_PERMISSIONSERVICE']._serialized_start=1485
+  _globals['_PERMISSIONSERVICE']._serialized_end=1967
 # @@protoc_insertion_point(module_scope)

@@ -25,9 +25,10 @@ _sym_db = _symbol_database.Default()
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from pyat.api.v1 import access_pb2 as pyat_dot_api_dot_v1_dot_access__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17pyat/user/v1/user.proto\x12\x0cpyat.user.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\x01\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x0bpreferences\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x0e\n\x0cGetMeRequest\"1\n\rGetMeResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"3\n\x0fGetUserResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\"[\n\x0fUpdateMeRequest\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12,\n\x0bpreferences\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x07\n\x05_name\"4\n\x10UpdateMeResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\"H\n\x10ListUsersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\"O\n\x11ListUsersResponse\x12!\n\x05users\x18\x01 \x03(\x0b\x32\x12.pyat.user.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"2\n\x12SearchUsersRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"8\n\x13SearchUsersResponse\x12!\n\x05users\x18\x01 \x03(\x0b\x32\x12.pyat.user.v1.User\"\x0f\n\rWhoAmIRequest\";\n\x0eWhoAmIResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\"T\n\x11\x43reateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\"G\n\x12\x43reateUserResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x32\xac\x05\n\x0bUserService\x12V\n\x05GetMe\x12\x1a.pyat.user.v1.GetMeRequest\x1a\x1b.pyat.user.v1.GetMeResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/users/me\x12\x63\n\x07GetUser\x12\x1c.pyat.user.v1.GetUserRequest\x1a\x1d.pyat.user.v1.GetUserResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/users/{user_id}\x12\x62\n\x08UpdateMe\x12\x1d.pyat.user.v1.UpdateMeRequest\x1a\x1e.pyat.user.v1.UpdateMeResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x32\x0c/v1/users/me:\x01*\x12_\n\tListUsers\x12\x1e.pyat.user.v1.ListUsersRequest\x1a\x1f.pyat.user.v1.ListUsersResponse\"\x11\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/users\x12l\n\x0bSearchUsers\x12 .pyat.user.v1.SearchUsersRequest\x1a!.pyat.user.v1.SearchUsersResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/users:search\x12\\\n\x06WhoAmI\x12\x1b.pyat.user.v1.WhoAmIRequest\x1a\x1c.pyat.user.v1.WhoAmIResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v0/meta/whoami\x12O\n\nCreateUser\x12\x1f.pyat.user.v1.CreateUserRequest\x1a .pyat.user.v1.CreateUserResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17pyat/user/v1/user.proto\x12\x0cpyat.user.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18pyat/api/v1/access.proto\"\xd0\x01\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x0bpreferences\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x0e\n\x0cGetMeRequest\"1\n\rGetMeResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"3\n\x0fGetUserResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\"[\n\x0fUpdateMeRequest\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12,\n\x0bpreferences\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x07\n\x05_name\"4\n\x10UpdateMeResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\"H\n\x10ListUsersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\"O\n\x11ListUsersResponse\x12!\n\x05users\x18\x01 \x03(\x0b\x32\x12.pyat.user.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"2\n\x12SearchUsersRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"8\n\x13SearchUsersResponse\x12!\n\x05users\x18\x01 \x03(\x0b\x32\x12.pyat.user.v1.User\"\x0f\n\rWhoAmIRequest\";\n\x0eWhoAmIResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\"T\n\x11\x43reateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\"G\n\x12\x43reateUserResponse\x12 \n\x04user\x18\x01 \x01(\x0b\x32\x12.pyat.user.v1.User\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x32\xd8\x05\n\x0bUserService\x12\\\n\x05GetMe\x12\x1a.pyat.user.v1.GetMeRequest\x1a\x1b.pyat.user.v1.GetMeResponse\"\x1a\xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/users/me\x12i\n\x07GetUser\x12\x1c.pyat.user.v1.GetUserRequest\x1a\x1d.pyat.user.v1.GetUserResponse\"!\xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/users/{user_id}\x12h\n\x08UpdateMe\x12\x1d.pyat.user.v1.UpdateMeRequest\x1a\x1e.pyat.user.v1.UpdateMeResponse\"\x1d\xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x11\x32\x0c/v1/users/me:\x01*\x12\x65\n\tListUsers\x12\x1e.pyat.user.v1.ListUsersRequest\x1a\x1f.pyat.user.v1.ListUsersResponse\"\x17\xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/users\x12r\n\x0bSearchUsers\x12 .pyat.user.v1.SearchUsersRequest\x1a!.pyat.user.v1.SearchUsersResponse\"\x1e\xc2\xf3\x18\x02\x08\x03\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/users:search\x12\x62\n\x06WhoAmI\x12\x1b.pyat.user.v1.WhoAmIRequest\x1a\x1c.pyat.user.v1.WhoAmIResponse\"\x1d\xc2\xf3\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x11\x12\x0f/v0/meta/whoami\x12W\n\nCreateUser\x12\x1f.pyat.user.v1.CreateUserRequest\x1a .pyat.user.v1.CreateUserResponse\"\x06\xc2\xf3\x18\x02\x08\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,47 +36,49 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pyat.user.v1.user_pb2', _gl
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_USERSERVICE'].methods_by_name['GetMe']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['GetMe']._serialized_options = b'\202\323\344\223\002\016\022\014/v1/users/me'
+  _globals['_USERSERVICE'].methods_by_name['GetMe']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\016\022\014/v1/users/me'
   _globals['_USERSERVICE'].methods_by_name['GetUser']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['GetUser']._serialized_options = b'\202\323\344\223\002\025\022\023/v1/users/{user_id}'
+  _globals['_USERSERVICE'].methods_by_name['GetUser']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\025\022\023/v1/users/{user_id}'
   _globals['_USERSERVICE'].methods_by_name['UpdateMe']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['UpdateMe']._serialized_options = b'\202\323\344\223\002\0212\014/v1/users/me:\001*'
+  _globals['_USERSERVICE'].methods_by_name['UpdateMe']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\0212\014/v1/users/me:\001*'
   _globals['_USERSERVICE'].methods_by_name['ListUsers']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['ListUsers']._serialized_options = b'\202\323\344\223\002\013\022\t/v1/users'
+  _globals['_USERSERVICE'].methods_by_name['ListUsers']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\013\022\t/v1/users'
   _globals['_USERSERVICE'].methods_by_name['SearchUsers']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['SearchUsers']._serialized_options = b'\202\323\344\223\002\022\022\020/v1/users:search'
+  _globals['_USERSERVICE'].methods_by_name['SearchUsers']._serialized_options = b'\302\363\030\002\010\003\202\323\344\223\002\022\022\020/v1/users:search'
   _globals['_USERSERVICE'].methods_by_name['WhoAmI']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['WhoAmI']._serialized_options = b'\202\323\344\223\002\021\022\017/v0/meta/whoami'
-  _globals['_USER']._serialized_start=135
-  _globals['_USER']._serialized_end=343
-  _globals['_GETMEREQUEST']._serialized_start=345
-  _globals['_GETMEREQUEST']._serialized_end=359
-  _globals['_GETMERESPONSE']._serialized_start=361
-  _globals['_GETMERESPONSE']._serialized_end=410
-  _globals['_GETUSERREQUEST']._serialized_start=412
-  _globals['_GETUSERREQUEST']._serialized_end=445
-  _globals['_GETUSERRESPONSE']._serialized_start=447
-  _globals['_GETUSERRESPONSE']._serialized_end=498
-  _globals['_UPDATEMEREQUEST']._serialized_start=500
-  _globals['_UPDATEMEREQUEST']._serialized_end=591
-  _globals['_UPDATEMERESPONSE']._serialized_start=593
-  _globals['_UPDATEMERESPONSE']._serialized_end=645
-  _globals['_LISTUSERSREQUEST']._serialized_start=647
-  _globals['_LISTUSERSREQUEST']._serialized_end=719
-  _globals['_LISTUSERSRESPONSE']._serialized_start=721
-  _globals['_LISTUSERSRESPONSE']._serialized_end=800
-  _globals['_SEARCHUSERSREQUEST']._serialized_start=802
-  _globals['_SEARCHUSERSREQUEST']._serialized_end=852
-  _globals['_SEARCHUSERSRESPONSE']._serialized_start=854
-  _globals['_SEARCHUSERSRESPONSE']._serialized_end=910
-  _globals['_WHOAMIREQUEST']._serialized_start=912
-  _globals['_WHOAMIREQUEST']._serialized_end=927
-  _globals['_WHOAMIRESPONSE']._serialized_start=929
-  _globals['_WHOAMIRESPONSE']._serialized_end=988
-  _globals['_CREATEUSERREQUEST']._serialized_start=990
-  _globals['_CREATEUSERREQUEST']._serialized_end=1074
-  _globals['_CREATEUSERRESPONSE']._serialized_start=1076
-  _globals['_CREATEUSERRESPONSE']._serialized_end=1147
-  _globals['_USERSERVICE']._serialized_start=1150
-  _globals['_USERSERVICE']._serialized_end=1834
+  _globals['_USERSERVICE'].methods_by_name['WhoAmI']._serialized_options = b'\302\363\030\002\010\002\202\323\344\223\002\021\022\017/v0/meta/whoami'
+  _globals['_USERSERVICE'].methods_by_name['CreateUser']._loaded_options = None
+  _globals['_USERSERVICE'].methods_by_name['CreateUser']._serialized_options = b'\302\363\030\002\010\004'
+  _globals['_USER']._serialized_start=161
+  _globals['_USER']._serialized_end=369
+  _globals['_GETMEREQUEST']._serialized_start=371
+  _globals['_GETMEREQUEST']._serialized_end=385
+  _globals['_GETMERESPONSE']._serialized_start=387
+  _globals['_GETMERESPONSE']._serialized_end=436
+  _globals['_GETUSERREQUEST']._serialized_start=438
+  _globals['_GETUSERREQUEST']._serialized_end=471
+  _globals['_GETUSERRESPONSE']._serialized_start=473
+  _globals['_GETUSERRESPONSE']._serialized_end=524
+  _globals['_UPDATEMEREQUEST']._serialized_start=526
+  _globals['_UPDATEMEREQUEST']._serialized_end=617
+  _globals['_UPDATEMERESPONSE']._serialized_start=619
+  _globals['_UPDATEMERESPONSE']._serialized_end=671
+  _globals['_LISTUSERSREQUEST']._serialized_start=673
+  _globals['_LISTUSERSREQUEST']._serialized_end=745
+  _globals['_LISTUSERSRESPONSE']._serialized_start=747
+  _globals['_LISTUSERSRESPONSE']._serialized_end=826
+  _globals['_SEARCHUSERSREQUEST']._serialized_start=828
+  _globals['_SEARCHUSERSREQUEST']._serialized_end=878
+  _globals['_SEARCHUSERSRESPONSE']._serialized_start=880
+  _globals['_SEARCHUSERSRESPONSE']._serialized_end=936
+  _globals['_WHOAMIREQUEST']._serialized_start=938
+  _globals['_WHOAMIREQUEST']._serialized_end=953
+  _globals['_WHOAMIRESPONSE']._serialized_start=955
+  _globals['_WHOAMIRESPONSE']._serialized_end=1014
+  _globals['_CREATEUSERREQUEST']._serialized_start=1016
+  _globals['_CREATEUSERREQUEST']._serialized_end=1100
+  _globals['_CREATEUSERRESPONSE']._serialized_start=1102
+  _globals['_CREATEUSERRESPONSE']._serialized_end=1173
+  _globals['_USERSERVICE']._serialized_start=1176
+  _globals['_USERSERVICE']._serialized_end=1904
 # @@protoc_insertion_point(module_scope)
