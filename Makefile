@@ -41,10 +41,12 @@ check-gen: gen
 	@git diff --exit-code --stat -- gen envoy k8s/base/edge || \
 		(echo "generated code is stale: did you forget to run 'make gen'?" && exit 1)
 
-## lint: buf lint and format, ruff, mypy
+## lint: buf lint and format, every method's access declared, ruff, mypy
 lint: $(STAMP)
 	$(BIN)/buf lint
 	$(BIN)/buf format -d --exit-code
+	$(BIN)/buf build proto -o $(VENV)/lint.binpb
+	$(BIN)/python -m services.shared.access $(VENV)/lint.binpb
 	$(BIN)/ruff check services tests benchmarks
 	$(BIN)/ruff format --check services tests benchmarks
 	$(BIN)/mypy

@@ -48,12 +48,19 @@ class EchoHandler(grpc.GenericRpcHandler):
 async def serve(with_interceptors: bool) -> None:
     interceptors = []
     if with_interceptors:
+        from services.shared import access
+        from services.shared.admission import Gatekeeper
         from services.shared.config import Settings
+        from services.shared.identity import Assertions, assertion_key
         from services.shared.interceptors import server_interceptors
         from services.shared.telemetry import setup_tracing
 
-        setup_tracing(Settings(), "bench-echo")
-        interceptors = server_interceptors()
+        settings = Settings.from_env()
+        setup_tracing(settings, "bench-echo")
+        # Public, so a call's assertion is verified when it carries one (what a service pays
+        # per call) and a bearer token is left alone.
+        gatekeeper = Gatekeeper(Assertions(assertion_key(settings)))
+        interceptors = server_interceptors(gatekeeper, lambda _path: access.Rule(access.PUBLIC))
     server = grpc.aio.server(interceptors=interceptors)
     server.add_generic_rpc_handlers((EchoHandler(),))
     port = server.add_insecure_port("127.0.0.1:0")

@@ -113,9 +113,9 @@ def markdown(data: dict[str, Any]) -> str:
         "requests (headers included) at the same rate just before, replying with as many bytes. "
         "**CPU/call**: CPU time of each server process per call, in µs.",
         "",
-        "## Latency at the stated load",
-        "",
     ]
+    lines += failures_markdown(data.get("failures", []))
+    lines += ["## Latency at the stated load", ""]
     rows = []
     for s in data["scenarios"]:
         r, ratio = s["result"], s["ratio_to_echo"] or {}
@@ -212,6 +212,21 @@ def markdown(data: dict[str, Any]) -> str:
     lines += memory_summary(data)
     lines += ["", *codec_markdown(data["codec"])]
     return "\n".join(lines) + "\n"
+
+
+def failures_markdown(failures: list[dict[str, str]]) -> list[str]:
+    """The scenarios that broke, first: they failed the run, and their figures are missing."""
+    if not failures:
+        return []
+    rows = [[f["scenario"], f["error"].replace("|", "\\|")] for f in failures]
+    return [
+        "## FAILED",
+        "",
+        "These scenarios broke (an error, or no call succeeded); the run exits 1.",
+        "",
+        *_table(["scenario", "error"], rows),
+        "",
+    ]
 
 
 def memory_summary(data: dict[str, Any]) -> list[str]:

@@ -18,11 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
@@ -47,6 +48,7 @@ EXTERNAL_STORAGE = ("DATABASE_URL", "REDIS_URL", "NATS_URL")
 MAX_ERROR_RATIO = 0.001
 MIN_ACHIEVED_RATIO = 0.95
 IDLE = "idle, after start"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,28 @@ class Suite:
         self.calls: dict[str, list[dict[str, Any]]] = {}  # encoded for the generator
         self.next_call: dict[str, int] = {}  # where each scenario's next run starts
         self.reply_bytes: dict[str, int] = {}
+        # Scenarios that broke: an error, or a run in which no call succeeded. Any fails the
+        # run, quick or full; a slow figure never does in quick mode.
+        self.failures: list[dict[str, str]] = []
+
+    def failed(self, scenario: str, error: str) -> None:
+        self.failures.append({"scenario": scenario, "error": error})
+        print(f"  FAILED {scenario}: {error}")
+
+    def attempt(self, scenario: str, step: str, run: Callable[[], T]) -> T | None:
+        """`run()`, or None after noting the scenario as failed: one broken scenario must not
+        hide how the others did, nor pass unnoticed."""
+        try:
+            return run()
+        except Exception as exc:
+            self.failed(scenario, f"{step}: {describe_error(exc)}")
+            return None
+
+    def check_succeeded(self, scenario: str, step: str, result: dict[str, Any]) -> None:
+        """A run without one successful call is a broken scenario, not a slow one."""
+        if result["ok"] == 0:
+            errors = ", ".join(f"{n} {name}" for name, n in result["errors"].items()) or "none"
+            self.failed(scenario, f"{step}: no call succeeded (errors: {errors})")
 
     def _pyat(self, name: str, command: list[str], **env: str) -> PyatServer:
         return PyatServer(name, command, {**self.env, **env}, self.data_dir, self.logs)
@@ -298,6 +322,8 @@ class Suite:
         echo_job = self.echo_job(scenario, self.job(scenario), self.echo)
         baseline = self.measure(scenario, echo_job, [self.echo])
         result = self.measure(scenario, self.job(scenario), self.servers_for(scenario))
+        self.check_succeeded(scenario.name, "echo baseline", baseline)
+        self.check_succeeded(scenario.name, "stated load", result)
         reasons = misses(result, scenario.tier, scenario.rate)
         line = _line(result)
         print(f"  {scenario.name} at {scenario.rate:g}/s: {line}  (echo: {_line(baseline)})")
@@ -341,6 +367,7 @@ class Suite:
             servers, name = [echo], echo.name
         result = self.measure(scenario, job, servers)
         print(f"  saturation {name}: {result['achieved_rate']:.0f}/s, {_line(result)}")
+        self.check_succeeded(name, "saturation", result)
         return {
             "name": name,
             "requests_of": scenario.name,
@@ -406,6 +433,7 @@ class Suite:
                     )
                     result = self.run(scenario, job)
                     print(f"  {label}: {scenario.name} at {scenario.rate:g}/s: {_line(result)}")
+                    self.check_succeeded(scenario.name, label, result)
                 if mine:
                     names = ", ".join(s.name for s in mine)
                     self._note_memory(label, server, f"after {names} at the stated load")
@@ -428,20 +456,34 @@ def _line(result: dict[str, Any]) -> str:
     return f"{text} ms, {result['achieved_rate']:.0f}/s{errors}"
 
 
+@dataclass
+class Workdir:
+    path: Path
+    keep: bool  # set when a scenario failed: the servers' logs are what tells why
+
+
 @contextmanager
-def workspace(keep: bool) -> Iterator[Path]:
+def workspace(keep: bool) -> Iterator[Workdir]:
     """A folder for the run's logs and data: removed afterwards, unless asked to keep it or
     the run failed (the servers' logs are what tells why)."""
-    path = Path(tempfile.mkdtemp(prefix="pyat-bench-"))
+    workdir = Workdir(Path(tempfile.mkdtemp(prefix="pyat-bench-")), keep)
     try:
-        yield path
+        yield workdir
     except BaseException:
-        print(f"the run failed: logs and data kept in {path}", file=sys.stderr)
+        print(f"the run failed: logs and data kept in {workdir.path}", file=sys.stderr)
         raise
-    if keep:
-        print(f"logs and data kept in {path}")
+    if workdir.keep:
+        print(f"logs and data kept in {workdir.path}")
     else:
-        shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(workdir.path, ignore_errors=True)
+
+
+def describe_error(exc: Exception) -> str:
+    """An error in a line: a gRPC status by its code and details, anything else by its type."""
+    if isinstance(exc, grpc.RpcError) and isinstance(exc, grpc.Call):
+        return f"gRPC {exc.code().name}: {exc.details()}"
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
 
 
 def profile(suite: Suite, scenario: Scenario, out: Path) -> Path:
@@ -513,19 +555,37 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     with workspace(args.keep) as workdir, ExitStack() as stack:
-        suite = Suite(plan, env, workdir, stack)
-        results = [suite.stated_load(s) for s in scenarios]
+        suite = Suite(plan, env, workdir.path, stack)
+        results = []
+        for s in scenarios:
+            stated = suite.attempt(s.name, "stated load", partial(suite.stated_load, s))
+            if stated is not None:
+                results.append(stated)
+        # What follows needs each scenario's calls, so only those that ran go on.
+        broken = {f["scenario"] for f in suite.failures}
+        ran = [s for s in scenarios if s.name not in broken]
         suite.note_fabric_memory("after every scenario at its stated load")
-        # The bare echo is the ceiling; the echo with interceptors shows what they cost alone.
-        saturation = [
-            suite.saturation(scenarios[0], echo) for echo in (suite.echo, suite.intercepted_echo)
-        ]
-        saturation += [suite.saturation(s) for s in scenarios]
-        capacity = [suite.capacity(s) for s in scenarios] if plan.capacity_factors else []
+        saturation = []
+        if ran:
+            # The bare echo is the ceiling; the echo with interceptors shows what they cost.
+            for echo in (suite.echo, suite.intercepted_echo):
+                found = suite.attempt(
+                    echo.name, "saturation", partial(suite.saturation, ran[0], echo)
+                )
+                saturation += [found] if found is not None else []
+        for s in ran:
+            found = suite.attempt(s.name, "saturation", partial(suite.saturation, s))
+            saturation += [found] if found is not None else []
+        capacity = []
+        for s in ran if plan.capacity_factors else []:
+            searched = suite.attempt(s.name, "capacity", partial(suite.capacity, s))
+            capacity += [searched] if searched is not None else []
         suite.note_fabric_memory("after saturation and the capacity search")
-        profiles = [str(profile(suite, s, args.out)) for s in profiled]
-        suite.solo_memory(scenarios)
+        profiles = [str(profile(suite, s, args.out)) for s in profiled if s in ran]
+        suite.solo_memory(ran)
         memory = suite.memory
+        failures = suite.failures
+        workdir.keep = workdir.keep or bool(failures)
 
     machine["load_average_end"] = report.load_average()
     print("  codec: timing serialize and parse")
@@ -543,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
         "roadmap_memory_mb": report.ROADMAP_MEMORY_MB,
         "codec": codecs,
         "profiles": profiles,
+        "failures": failures,
     }
     paths = report.write(data, args.out)
     print()
@@ -550,6 +611,14 @@ def main(argv: list[str] | None = None) -> int:
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     print(f"took {time.monotonic() - clock:.0f} s")
 
+    if failures:
+        for failure in failures:
+            print(f"FAILED: scenario {failure['scenario']}: {failure['error']}", file=sys.stderr)
+        print(
+            f"FAILED: {len(failures)} scenario failure(s); the servers' logs are kept (above)",
+            file=sys.stderr,
+        )
+        return 1
     missed = [r["name"] for r in results if not r["meets_target"]]
     if missed and not args.quick:
         print(f"FAILED: target missed at the stated load by {', '.join(missed)}", file=sys.stderr)

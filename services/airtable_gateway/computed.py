@@ -14,10 +14,11 @@ from services.airtable_gateway.collaborators import Collaborators
 from services.airtable_gateway.formulas import Formulas
 from services.airtable_gateway.storage import ROW_COLUMNS, Row, records, to_row
 from services.airtable_gateway.tables import Schemas, TableSchema
-from services.airtable_gateway.values import iso, to_struct
+from services.airtable_gateway.values import iso
 from services.shared.db import Database
 from services.shared.identity import Caller
 from services.shared.protos import timestamp
+from services.shared.structs import to_struct
 
 LINK_DERIVED = ("multipleLookupValues", "rollup", "count")
 META = ("autoNumber", "createdTime", "lastModifiedTime", "createdBy", "lastModifiedBy", "button")

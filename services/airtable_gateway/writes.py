@@ -29,7 +29,7 @@ from services.airtable_gateway.storage import (
     take_numbers,
 )
 from services.airtable_gateway.tables import Schemas, TableSchema
-from services.airtable_gateway.values import from_struct, is_empty, to_struct
+from services.airtable_gateway.values import is_empty
 from services.shared.clients import translate
 from services.shared.db import utcnow
 from services.shared.errors import InvalidArgument, NotFound
@@ -37,6 +37,7 @@ from services.shared.identity import Caller
 from services.shared.ids import new_id
 from services.shared.outbox import add_event
 from services.shared.runtime import Runtime
+from services.shared.structs import from_struct, to_struct
 
 MAX_RECORDS = 10
 MAX_MERGE_FIELDS = 3

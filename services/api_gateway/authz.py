@@ -3,20 +3,30 @@ headers that tell the services behind the edge."""
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TypeVar
 
 import grpc
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from services.api_gateway.flights import Flights
 from services.api_gateway.routes import base_of
+from services.shared.access_tokens import (
+    SESSION_LIVE,
+    AccessClaims,
+    session_key,
+    verify_access_token,
+)
 from services.shared.airtable_errors import (
     AUTHENTICATION_REQUIRED,
     UNAUTHORIZED,
     error_json,
 )
+from services.shared.cache import Cache
 from services.shared.clients import Clients
-from services.shared.errors import Unavailable
+from services.shared.errors import Unauthenticated, Unavailable
 from services.shared.identity import (
     CALLER_HEADER,
     PERSONAL,
@@ -25,11 +35,19 @@ from services.shared.identity import (
     parse_bearer,
 )
 
+_V = TypeVar("_V")
+
 # Far longer than any token we issue; longer ones are refused without asking auth-service.
 MAX_TOKEN_CHARS = 4096
-# As long as Envoy waits for a check.
+# How long a check waits for auth-service (Envoy waits longer: the check may also hold a request).
 VERIFY_TIMEOUT_S = 1.0
 _MAX_DETAIL_CHARS = 120
+# How long the gateway trusts a session's liveness without reading it again: a session ended
+# (logout, refresh token reuse, "revoke all") is refused at most this long after auth-service
+# recorded it in the cache.
+LIVENESS_MEMO_S = 0.5
+# Access tokens decoded, and sessions' liveness, remembered (least recently used dropped).
+_MEMO_ENTRIES = 50_000
 
 # What auth-service answers about a token that is no good (anything else means it is down).
 _TOKEN_REFUSALS = frozenset(
@@ -86,7 +104,7 @@ def _invalid(detail: str = "") -> Refused:
 
 
 class Verifier:
-    """Asks auth-service about every token, so a revoked one stops at once: auth-service keeps
+    """Asks auth-service about a token, so a revoked one stops at once: auth-service keeps
     its own cache, which revocation clears. Concurrent checks of one token share one call."""
 
     def __init__(self, clients: Clients) -> None:
@@ -116,9 +134,78 @@ class Verifier:
         return claims
 
 
+class SessionTokens:
+    """Access tokens checked here, with no call to auth-service: the JWT's signature and
+    expiry with the platform's signing key, then its session's liveness from the entry
+    auth-service keeps in the shared cache (remembered for LIVENESS_MEMO_S). Only when the
+    cache has no entry is auth-service asked, which records one."""
+
+    def __init__(self, key: bytes, cache: Cache, verifier: Verifier) -> None:
+        self._key = key
+        self._cache = cache
+        self._verifier = verifier
+        # token -> its claims and expiry (epoch seconds); session id -> (live, read at).
+        self._claims: OrderedDict[str, tuple[AccessClaims, float]] = OrderedDict()
+        self._liveness: OrderedDict[str, tuple[bool, float]] = OrderedDict()
+        self._flights: Flights[bool] = Flights()
+
+    async def verify(self, token: str) -> Caller | Refused:
+        """The session's caller, or a 401; Unavailable when liveness can't be learnt."""
+        claims = self._decode(token)
+        if isinstance(claims, Refused):
+            return claims
+        if not await self._live(claims.session_id, token):
+            return _invalid("the session has ended; sign in again")
+        return Caller(user_id=claims.user_id, tenant_id=claims.tenant_id, kind=SESSION)
+
+    def _decode(self, token: str) -> AccessClaims | Refused:
+        known = self._claims.get(token)
+        if known is not None and known[1] > time.time():
+            return known[0]
+        try:
+            claims = verify_access_token(self._key, token)
+        except Unauthenticated as err:
+            return _invalid(str(err))
+        _remember(self._claims, token, (claims, claims.expires_at.timestamp()))
+        return claims
+
+    async def _live(self, session_id: str, token: str) -> bool:
+        known = self._liveness.get(session_id)
+        # An ended session never comes back, so that answer needs no second look.
+        if known is not None and (not known[0] or time.monotonic() - known[1] < LIVENESS_MEMO_S):
+            return known[0]
+        return await self._flights.share(session_id, lambda: self._look_up(session_id, token))
+
+    async def _look_up(self, session_id: str, token: str) -> bool:
+        read_at = time.monotonic()
+        try:
+            entry = await self._cache.get(session_key(session_id))
+        except Unavailable:
+            # While the cache is down no session can be ended (auth-service records the end
+            # there), so the last answer still holds; without one, auth-service is asked.
+            known = self._liveness.get(session_id)
+            if known is not None:
+                return known[0]
+            entry = None
+        if entry is not None:
+            live = entry == SESSION_LIVE
+        else:
+            live = not isinstance(await self._verifier.verify(token), Refused)
+        _remember(self._liveness, session_id, (live, read_at))
+        return live
+
+
+def _remember(memo: OrderedDict[str, _V], key: str, value: _V) -> None:
+    memo[key] = value
+    memo.move_to_end(key)
+    if len(memo) > _MEMO_ENTRIES:
+        memo.popitem(last=False)
+
+
 class Authorizer:
-    def __init__(self, clients: Clients) -> None:
+    def __init__(self, clients: Clients, cache: Cache, signing_key: bytes) -> None:
         self.verifier = Verifier(clients)
+        self.sessions = SessionTokens(signing_key, cache, self.verifier)
         self.assertions = clients.assertions
 
     async def decide(self, request: Request) -> Allowed | Refused:
@@ -129,17 +216,24 @@ class Authorizer:
             return _MISSING
         if len(token) > MAX_TOKEN_CHARS:
             return _invalid()
+        base_id = base_of(request.path) if request.path else None
+        if not token.startswith("pat"):
+            session = await self.sessions.verify(token)
+            if isinstance(session, Refused):
+                return session
+            return Allowed(
+                session, base_id, ((CALLER_HEADER, self.assertions.for_caller(session)),)
+            )
+        # Personal access tokens are rows in auth-service's database: it is asked each time.
         claims = await self.verifier.verify(token)
         if isinstance(claims, Refused):
             return claims
-        # Trust either sign: a PAT taken for a session would escape its scopes.
-        personal = claims.kind == auth_pb2.TOKEN_KIND_PERSONAL or token.startswith("pat")
+        # Held to its scopes whatever auth-service calls it: it has a PAT's form.
         caller = Caller(
             user_id=claims.user_id,
             tenant_id=claims.tenant_id,
-            kind=PERSONAL if personal else SESSION,
-            scopes=tuple(claims.scopes) if personal else (),
-            token_bases=tuple(claims.base_ids) if personal else (),
+            kind=PERSONAL,
+            scopes=tuple(claims.scopes),
+            token_bases=tuple(claims.base_ids),
         )
-        base_id = base_of(request.path) if request.path else None
         return Allowed(caller, base_id, ((CALLER_HEADER, self.assertions.for_caller(caller)),))

@@ -9,7 +9,7 @@ import grpc
 from pyat.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 
 from services.api_gateway.flights import Flights
-from services.shared.cache import Cache, MemoryCache
+from services.shared.cache import Bucket, Cache, MemoryCache
 from services.shared.clients import Clients
 from services.shared.identity import Caller, act_as
 from services.shared.ids import looks_like
@@ -23,6 +23,10 @@ DEFAULT_PER_BASE = 5
 PLAN_TTL_S = 60.0
 FALLBACK_TTL_S = 10.0
 PLAN_TIMEOUT_S = 1.0
+# The longest a request is held for its base's next token: 30 clients at once on a base of
+# the default 5 requests/s, each waiting its turn. Envoy waits longer than this for a check
+# (services/edge/config.py AUTHZ_TIMEOUT).
+MAX_HOLD_S = 6.0
 
 
 @dataclass(frozen=True)
@@ -81,32 +85,57 @@ def _positive(value: int, default: int) -> int:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A request's outcome: the bucket that refused it ("tenant", "base"; "" for none), its
-    rate, and how long to wait for a token (0.0 when one was taken)."""
+    """A request's outcome. Let through: `hold_s`, how long it must wait for the base token
+    it reserved (0.0: none). Refused: the bucket that refused it ("tenant" or "base"), its
+    rate, and `retry_after_s`, when a request could get (or reserve) a token again."""
 
     bucket: str = ""
     limit: int = 0
-    wait_s: float = 0.0
+    hold_s: float = 0.0
+    retry_after_s: float = 0.0
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.bucket)
 
 
 class RateLimiter:
-    def __init__(self, cache: Cache, plans: Plans) -> None:
+    """A bucket per tenant and one per base, both taken in one cache round trip.
+
+    The base bucket queues: a request to a base whose bucket is empty reserves the next token
+    and is held until it is due, up to `max_hold_s`, so a burst to one base is spread out at
+    the plan's rate instead of refused (clients with standard retries would give up). The
+    tenant bucket does not queue: it is the tenant's whole allowance, and a tenant over it is
+    told to slow down at once.
+    """
+
+    def __init__(self, cache: Cache, plans: Plans, *, max_hold_s: float = MAX_HOLD_S) -> None:
         self.cache = cache
         self.plans = plans
+        self.max_hold_s = max_hold_s
 
     async def take(self, tenant_id: str, user_id: str, base_id: str | None) -> Verdict:
-        """Take one token for a request: from its base's bucket first, then its tenant's, so
-        hammering one base does not use up the tenant's allowance for its other bases. The
-        first refusal is the verdict; a request that takes every token gets an empty one."""
+        """Take (or reserve) one token from the request's base bucket and its tenant's, or
+        none: a refusal takes nothing, so hammering one base does not use up the tenant's
+        allowance for its other bases."""
         if not looks_like(tenant_id, "ten") or not looks_like(user_id, "usr"):
             return Verdict()
         limits = await self.plans.limits(tenant_id, user_id)
-        buckets = [("tenant", f"ratelimit:tenant:{tenant_id}", limits.per_tenant)]
+        # Hash-tagged by tenant: one tenant's buckets live on one Redis Cluster slot, so the
+        # script that takes both may run there. Keyed by tenant too, so that naming another
+        # tenant's base can't drain its bucket.
+        buckets = [("tenant", Bucket(f"ratelimit:{{{tenant_id}}}:tenant", limits.per_tenant,
+                                     limits.per_tenant))]  # fmt: skip
         if base_id is not None and looks_like(base_id, "app"):
-            # Keyed by tenant too: naming another tenant's base can't drain its bucket.
-            buckets.insert(0, ("base", f"ratelimit:base:{tenant_id}:{base_id}", limits.per_base))
-        for bucket, key, rate in buckets:
-            wait = await self.cache.take_token(key, rate_per_s=rate, burst=rate)
-            if wait > 0:
-                return Verdict(bucket=bucket, limit=rate, wait_s=wait)
-        return Verdict()
+            base = Bucket(
+                f"ratelimit:{{{tenant_id}}}:base:{base_id}",
+                limits.per_base,
+                limits.per_base,
+                max_wait_s=self.max_hold_s,
+            )
+            buckets.insert(0, ("base", base))
+        taken = await self.cache.take_tokens([bucket for _, bucket in buckets])
+        if taken.refused_by is None:
+            return Verdict(hold_s=taken.wait_s)
+        name, refusing = buckets[taken.refused_by]
+        return Verdict(bucket=name, limit=int(refusing.rate_per_s), retry_after_s=taken.wait_s)

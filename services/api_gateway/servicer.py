@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -14,6 +15,7 @@ from google.rpc import status_pb2
 
 from services.api_gateway.authz import Allowed, Authorizer, Request
 from services.api_gateway.limits import Plans, RateLimiter
+from services.shared.access_tokens import load_signing_key
 from services.shared.airtable_errors import RATE_LIMIT_REACHED, error_json
 from services.shared.errors import Unavailable
 from services.shared.headers import ORIGINAL_PATH_HEADER
@@ -38,11 +40,14 @@ class AuthorizationServicer(external_auth_pb2_grpc.AuthorizationServicer):  # ty
     any other request is REST that no method serves (Envoy's /v0 front), judged by its own path.
 
     Rate limits fail open: when the buckets can't be reached the request goes through, and
-    the gateway says so in its log.
+    the gateway says so in its log. A request that reserved its base's next token is held
+    here until the token is due (an asyncio sleep: nothing else waits for it).
     """
 
     def __init__(self, runtime: Runtime) -> None:
-        self.authorizer = Authorizer(runtime.clients)
+        self.authorizer = Authorizer(
+            runtime.clients, runtime.cache, load_signing_key(runtime.settings)
+        )
         self.limiter = RateLimiter(runtime.cache, Plans(runtime.clients))
         self._warned_at = -math.inf
 
@@ -72,16 +77,19 @@ class AuthorizationServicer(external_auth_pb2_grpc.AuthorizationServicer):  # ty
         )
 
     async def _over_limit(self, allowed: Allowed) -> tuple[str, tuple[tuple[str, str], ...]] | None:
-        """The 429's body and headers when the request is over a rate limit, else None."""
+        """The 429's body and headers when the request is over a rate limit, else None once
+        it may go (after waiting for the token it reserved, if it did)."""
         caller = allowed.caller
         try:
             verdict = await self.limiter.take(caller.tenant_id, caller.user_id, allowed.base_id)
         except Unavailable as err:
             self._warn(err)
             return None
-        if verdict.wait_s <= 0:
+        if not verdict.refused:
+            if verdict.hold_s > 0:
+                await asyncio.sleep(verdict.hold_s)
             return None
-        retry_after = max(1, math.ceil(verdict.wait_s))
+        retry_after = max(1, math.ceil(verdict.retry_after_s))
         message = (
             f"Rate limit reached: at most {verdict.limit} requests per second per "
             f"{verdict.bucket}. "

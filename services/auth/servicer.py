@@ -17,11 +17,12 @@ from services.auth.registration import Registration
 from services.auth.sessions import IssuedTokens, Sessions
 from services.auth.storage import Credential, PersonalToken, credential_by_email
 from services.auth.tokens import TokenIssuer, load_signing_key
+from services.shared import identity
 from services.shared.clients import translate
 from services.shared.db import utcnow
 from services.shared.emails import is_email
-from services.shared.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from services.shared.identity import Caller, act_as, authenticate, bearer_token
+from services.shared.errors import InvalidArgument, Unauthenticated
+from services.shared.identity import Caller, act_as, bearer_token
 from services.shared.outbox import add_event
 from services.shared.protos import timestamp
 from services.shared.runtime import Context, Runtime
@@ -47,14 +48,6 @@ def _personal_token_message(row: PersonalToken) -> auth_pb2.PersonalAccessToken:
         expires_at=timestamp(row.expires_at) if row.expires_at else None,
         last_used_at=timestamp(row.last_used_at) if row.last_used_at else None,
     )
-
-
-async def _session_caller(context: Context, runtime: Runtime) -> Caller:
-    """The caller, who must be signed in with a session: tokens can't manage tokens."""
-    caller = await authenticate(context, runtime.clients)
-    if caller.scopes:
-        raise PermissionDenied("personal access tokens cannot manage the account; sign in")
-    return caller
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
@@ -133,12 +126,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def Logout(
         self, request: auth_pb2.LogoutRequest, context: Context
     ) -> auth_pb2.LogoutResponse:
-        token = bearer_token(context)
-        if looks_like_personal_token(token):
-            raise InvalidArgument(
-                "personal access tokens are revoked with DELETE /v1/auth/tokens/{id}"
-            )
-        claims = self.tokens.verify(token)
+        # Sessions only (the method's access), so the bearer is this session's access token.
+        claims = self.tokens.verify(bearer_token(context))
         await self.sessions.end(
             [claims.session_id], utcnow(), user_id=claims.user_id, tenant_id=claims.tenant_id
         )
@@ -148,7 +137,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def RevokeAllSessions(
         self, request: auth_pb2.RevokeAllSessionsRequest, context: Context
     ) -> auth_pb2.RevokeAllSessionsResponse:
-        caller = await _session_caller(context, self.runtime)
+        caller = identity.caller()
         now = utcnow()
         session_ids = await self.sessions.live_sessions(caller.user_id, now)
         await self.sessions.end(
@@ -191,7 +180,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def CreatePersonalAccessToken(
         self, request: auth_pb2.CreatePersonalAccessTokenRequest, context: Context
     ) -> auth_pb2.CreatePersonalAccessTokenResponse:
-        caller = await _session_caller(context, self.runtime)
+        caller = identity.caller()
         token, row = await self.personal_tokens.create(
             user_id=caller.user_id,
             tenant_id=caller.tenant_id,
@@ -208,7 +197,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def ListPersonalAccessTokens(
         self, request: auth_pb2.ListPersonalAccessTokensRequest, context: Context
     ) -> auth_pb2.ListPersonalAccessTokensResponse:
-        caller = await _session_caller(context, self.runtime)
+        caller = identity.caller()
         rows = await self.personal_tokens.of_user(caller.user_id, caller.tenant_id)
         return auth_pb2.ListPersonalAccessTokensResponse(
             personal_access_tokens=[_personal_token_message(row) for row in rows]
@@ -217,7 +206,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def RevokePersonalAccessToken(
         self, request: auth_pb2.RevokePersonalAccessTokenRequest, context: Context
     ) -> auth_pb2.RevokePersonalAccessTokenResponse:
-        caller = await _session_caller(context, self.runtime)
+        caller = identity.caller()
         await self.personal_tokens.revoke(
             request.token_id, caller.user_id, caller.tenant_id, utcnow()
         )

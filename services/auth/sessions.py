@@ -1,7 +1,8 @@
 """Sessions: a sign-in starts one; refresh tokens rotate inside it; logout or reuse ends it.
 
 A session is a family of refresh tokens sharing `family_id`, which access tokens carry as
-`sid`. Whether a session is still live is cached, so VerifyToken stays one cache read.
+`sid`. Whether a session is still live is kept in the shared cache (services/shared/
+access_tokens.py), which the edge reads too: VerifyToken and the edge's check are one cache read.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.auth.storage import Credential, RefreshToken
 from services.auth.tokens import TokenIssuer, hash_secret
+from services.shared.access_tokens import SESSION_ENDED, SESSION_LIVE, session_key
 from services.shared.cache import Cache
 from services.shared.db import Database
 from services.shared.errors import Unauthenticated
 from services.shared.ids import new_id
 from services.shared.outbox import add_event
 
-_LIVE, _ENDED = b"1", b"0"
 # A live answer may be this stale on a replica that missed the revocation event.
 _LIVE_TTL_S = 30.0
 
@@ -33,10 +34,6 @@ class IssuedTokens:
     access_expires_at: dt.datetime
     refresh_token: str
     refresh_expires_at: dt.datetime
-
-
-def _session_key(session_id: str) -> str:
-    return f"auth:session:{session_id}"
 
 
 class Sessions:
@@ -138,7 +135,7 @@ class Sessions:
         """Mark sessions ended in the cache for as long as any of their access tokens lives."""
         ttl = self.tokens.access_ttl.total_seconds()
         for session_id in session_ids:
-            await self.cache.set(_session_key(session_id), _ENDED, ttl)
+            await self.cache.set(session_key(session_id), SESSION_ENDED, ttl)
 
     async def live_sessions(self, user_id: str, now: dt.datetime) -> list[str]:
         async with self.db.read() as session:
@@ -154,9 +151,9 @@ class Sessions:
         return list(rows.scalars())
 
     async def is_live(self, session_id: str, now: dt.datetime) -> bool:
-        cached = await self.cache.get(_session_key(session_id))
+        cached = await self.cache.get(session_key(session_id))
         if cached is not None:
-            return cached == _LIVE
+            return cached == SESSION_LIVE
         async with self.db.read() as session:
             live = (
                 await session.execute(
@@ -166,7 +163,7 @@ class Sessions:
                 )
             ).first() is not None
         if live:
-            await self.cache.set(_session_key(session_id), _LIVE, _LIVE_TTL_S)
+            await self.cache.set(session_key(session_id), SESSION_LIVE, _LIVE_TTL_S)
         else:
             await self.forget([session_id])
         return live

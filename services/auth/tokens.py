@@ -5,32 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from dataclasses import dataclass
 
 import jwt
 
-from services.shared.config import Settings
-from services.shared.errors import Unauthenticated
+from services.shared.access_tokens import (
+    ALGORITHM,
+    ISSUER,
+    AccessClaims,
+    load_signing_key,
+    verify_access_token,
+)
 from services.shared.ids import new_id
-from services.shared.secret_key import platform_secret
 
-ISSUER = "pyat"
-ALGORITHM = "HS256"
-_REQUIRED_CLAIMS = ["exp", "iat", "sub", "tid", "iss", "sid"]
-
-
-def load_signing_key(settings: Settings) -> bytes:
-    """PYAT_JWT_SECRET if given; else a key made at first start and kept in the data dir."""
-    return platform_secret(settings, "jwt_secret")
-
-
-@dataclass(frozen=True)
-class AccessClaims:
-    user_id: str
-    tenant_id: str
-    email: str
-    session_id: str
-    expires_at: dt.datetime
+__all__ = ["AccessClaims", "TokenIssuer", "hash_secret", "load_signing_key"]
 
 
 class TokenIssuer:
@@ -57,25 +44,7 @@ class TokenIssuer:
 
     def verify(self, token: str) -> AccessClaims:
         """The claims of a valid access token; UNAUTHENTICATED for anything else."""
-        try:
-            claims = jwt.decode(
-                token,
-                self._key,
-                algorithms=[ALGORITHM],
-                issuer=ISSUER,
-                options={"require": _REQUIRED_CLAIMS},
-            )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("token has expired", reason="TOKEN_EXPIRED") from None
-        except jwt.PyJWTError:
-            raise Unauthenticated("token is invalid", reason="TOKEN_INVALID") from None
-        return AccessClaims(
-            user_id=str(claims["sub"]),
-            tenant_id=str(claims["tid"]),
-            email=str(claims.get("email", "")),
-            session_id=str(claims["sid"]),
-            expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
-        )
+        return verify_access_token(self._key, token)
 
     def refresh_token(self, now: dt.datetime) -> tuple[str, str, dt.datetime]:
         """A new refresh token, the hash to store for it, and when it expires."""

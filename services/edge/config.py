@@ -35,8 +35,9 @@ AIRTABLE_REST_CLUSTER = "airtable-rest"
 
 CONNECT_TIMEOUT = "2s"
 ROUTE_TIMEOUT = "30s"
-# A check waits on auth-service (a database read for a PAT); past this the request gets a 503.
-AUTHZ_TIMEOUT = "1s"
+# A check waits on auth-service (a database read for a PAT, at most 1 s) and may hold a request
+# for its base's next token (api_gateway/limits.py MAX_HOLD_S, 6 s); past this it gets a 503.
+AUTHZ_TIMEOUT = "8s"
 HEALTH_CHECK_INTERVAL = "2s"
 # Envoy's admin can stop it and dump its config: loopback only, wherever the edge listens.
 ADMIN_HOST = "127.0.0.1"

@@ -92,12 +92,12 @@ class Translator:
     def number(self, part: Sql) -> str:
         """`part` in arithmetic: a blank is 0 and TRUE is 1."""
         if part.kind == BLANK:
-            return "0.0"
+            return self.d.zero
         if part.kind == BOOLEAN:
             return self.d.boolean_number(self.condition(part))
         if part.kind != NUMBER:
             raise Untranslatable(f"a {part.kind} value used as a number")
-        return f"COALESCE({part.text}, 0.0)" if part.nullable else part.text
+        return f"COALESCE({part.text}, {self.d.zero})" if part.nullable else part.text
 
     def string(self, part: Sql) -> str:
         """`part` as text: a blank is ""."""

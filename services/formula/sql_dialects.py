@@ -7,6 +7,8 @@ from __future__ import annotations
 class Postgres:
     name = "postgresql"
     true, false = "TRUE", "FALSE"
+    # A bare 0.0 is numeric, whose arithmetic is not the engine's floating point.
+    zero = "CAST(0 AS double precision)"
     # Text ordering by code point, as Python and SQLite compare.
     text_order = ' COLLATE "C"'
 
@@ -39,7 +41,7 @@ class Postgres:
         return f"CAST(CAST(:{name} AS text) AS timestamptz)"
 
     def boolean_number(self, sql: str) -> str:
-        return f"(CASE WHEN {sql} THEN 1.0 ELSE 0.0 END)"
+        return f"CAST((CASE WHEN {sql} THEN 1 ELSE 0 END) AS double precision)"
 
     def date_text(self, sql: str) -> str:
         return f"to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
@@ -73,6 +75,7 @@ class Postgres:
 class Sqlite:
     name = "sqlite"
     true, false = "1", "0"
+    zero = "0.0"
     text_order = ""
 
     def cell_text(self, key: str) -> str:

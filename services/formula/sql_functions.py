@@ -190,7 +190,7 @@ def max_min(t: Translator, node: Apply) -> Sql:
     parts = [_scalar(t, arg) for arg in node.args]
     values = [t.number(p) if p.kind == BOOLEAN else p.text for p in parts if p.kind != BLANK]
     if not values:
-        return Sql("0.0", NUMBER)
+        return Sql(t.d.zero, NUMBER)
     if len(values) * sum(map(len, values)) > MAX_SQL:
         # Each value falls back to all the others: the SQL grows as the square of them.
         raise Untranslatable(f"{node.function.name}() of too many values for SQL")
@@ -202,7 +202,7 @@ def max_min(t: Translator, node: Apply) -> Sql:
         for at, value in enumerate(values)
     ]
     inner = fallbacks[0] if len(fallbacks) == 1 else f"{sql}({', '.join(fallbacks)})"
-    return Sql(f"COALESCE({inner}, 0.0)", NUMBER)
+    return Sql(f"COALESCE({inner}, {t.d.zero})", NUMBER)
 
 
 def _scalar(t: Translator, arg: Bound) -> Sql:

@@ -18,8 +18,9 @@ from services.permission.roles import (
     resource_path,
 )
 from services.permission.storage import GrantRow, Target, list_grants
+from services.shared import identity
 from services.shared.errors import InvalidArgument
-from services.shared.identity import Caller, authenticate
+from services.shared.identity import Caller
 from services.shared.protos import timestamp
 from services.shared.runtime import Context, Runtime
 
@@ -67,7 +68,7 @@ class PermissionServicer(permission_pb2_grpc.PermissionServiceServicer):
         self.decisions = Decisions(runtime.db, runtime.cache)
 
     async def Check(self, request: pb.CheckRequest, context: Context) -> pb.CheckResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         bad: dict[str, str] = {}
         target = _target(caller, request, "", bad)
         if bad or target is None:
@@ -78,7 +79,7 @@ class PermissionServicer(permission_pb2_grpc.PermissionServiceServicer):
     async def BatchCheck(
         self, request: pb.BatchCheckRequest, context: Context
     ) -> pb.BatchCheckResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         if len(request.checks) > MAX_BATCH:
             raise InvalidArgument(
                 f"at most {MAX_BATCH} checks per batch",
@@ -101,7 +102,7 @@ class PermissionServicer(permission_pb2_grpc.PermissionServiceServicer):
         )
 
     async def Grant(self, request: pb.GrantRequest, context: Context) -> pb.GrantResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         bad: dict[str, str] = {}
         check_subject(request.subject_id, "subject_id", bad)
         path = resource_path(request.resource, "resource", bad)
@@ -120,7 +121,7 @@ class PermissionServicer(permission_pb2_grpc.PermissionServiceServicer):
         return pb.GrantResponse(grant=to_message(row))
 
     async def Revoke(self, request: pb.RevokeRequest, context: Context) -> pb.RevokeResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         bad: dict[str, str] = {}
         check_subject(request.subject_id, "subject_id", bad)
         path = resource_path(request.resource, "resource", bad)
@@ -138,7 +139,7 @@ class PermissionServicer(permission_pb2_grpc.PermissionServiceServicer):
     async def ListGrants(
         self, request: pb.ListGrantsRequest, context: Context
     ) -> pb.ListGrantsResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         bad: dict[str, str] = {}
         path: ResourcePath | None = None
         if request.HasField("resource"):

@@ -1,4 +1,4 @@
-"""schema-service's gRPC surface: authenticate, hand over to the domain, wrap the answer."""
+"""schema-service's gRPC surface: the caller, handed over to the domain; the answer wrapped."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from services.schema.relations import Relations
 from services.schema.tables import Tables
 from services.schema.validation import CellValidator
 from services.schema.views import Views
-from services.shared.identity import authenticate
+from services.shared import identity
 from services.shared.runtime import Context, Runtime
 
 
@@ -29,39 +29,39 @@ class SchemaServicer(schema_pb2_grpc.SchemaServiceServicer):
     async def CreateTables(
         self, request: pb.CreateTablesRequest, context: Context
     ) -> pb.CreateTablesResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         tables = await self.tables.create(caller, request.base_id, request.tables)
         return pb.CreateTablesResponse(tables=tables)
 
     async def ListTables(
         self, request: pb.ListTablesRequest, context: Context
     ) -> pb.ListTablesResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return pb.ListTablesResponse(tables=await self.tables.list(caller, request.base_id))
 
     async def GetTable(self, request: pb.GetTableRequest, context: Context) -> pb.GetTableResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         table = await self.tables.get(caller, request.base_id, request.table)
         return pb.GetTableResponse(table=table)
 
     async def UpdateTable(
         self, request: pb.UpdateTableRequest, context: Context
     ) -> pb.UpdateTableResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         table = await self.tables.update(caller, request.base_id, request)
         return pb.UpdateTableResponse(table=table)
 
     async def DeleteTable(
         self, request: pb.DeleteTableRequest, context: Context
     ) -> pb.DeleteTableResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         await self.tables.delete(caller, request.base_id, request.table_id)
         return pb.DeleteTableResponse()
 
     async def CreateField(
         self, request: pb.CreateFieldRequest, context: Context
     ) -> pb.CreateFieldResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         field, table = await self.fields.create(
             caller, request.base_id, request.table_id, request.field
         )
@@ -70,33 +70,33 @@ class SchemaServicer(schema_pb2_grpc.SchemaServiceServicer):
     async def UpdateField(
         self, request: pb.UpdateFieldRequest, context: Context
     ) -> pb.UpdateFieldResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         field, table = await self.fields.update(caller, request.base_id, request)
         return pb.UpdateFieldResponse(field=field, table=table)
 
     async def DeleteField(
         self, request: pb.DeleteFieldRequest, context: Context
     ) -> pb.DeleteFieldResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         await self.fields.delete(caller, request.base_id, request.table_id, request.field_id)
         return pb.DeleteFieldResponse()
 
     async def CreateView(
         self, request: pb.CreateViewRequest, context: Context
     ) -> pb.CreateViewResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return pb.CreateViewResponse(view=await self.views.create(caller, request))
 
     async def DeleteView(
         self, request: pb.DeleteViewRequest, context: Context
     ) -> pb.DeleteViewResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         await self.views.delete(caller, request)
         return pb.DeleteViewResponse()
 
     async def ValidateCells(
         self, request: pb.ValidateCellsRequest, context: Context
     ) -> pb.ValidateCellsResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         records, table = await self.cells.validate(caller, request)
         return pb.ValidateCellsResponse(records=records, table=table)

@@ -7,8 +7,9 @@ the lint refuses a method without it; nobody keeps a list of methods by hand.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from google.protobuf import descriptor, descriptor_pb2, descriptor_pool
@@ -46,6 +47,8 @@ class Rule:
 
 
 FOREIGN_PUBLIC = Rule(PUBLIC)
+# Where a server finds each method's rule, by gRPC path.
+Rules = Callable[[str], "Rule | None"]
 
 
 # The generated stubs type the extension as a plain FieldDescriptor.
@@ -93,3 +96,22 @@ def undeclared(files: descriptor_pb2.FileDescriptorSet) -> Iterator[str]:
             for method in service.method:
                 if rule_of(method.options) is None:
                     yield f"{file.package}.{service.name}.{method.name}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m services.shared.access SET.binpb`: fail when a method declares no access."""
+    import sys
+
+    paths = sys.argv[1:] if argv is None else argv
+    missing = [
+        name
+        for path in paths
+        for name in undeclared(descriptor_pb2.FileDescriptorSet.FromString(Path(path).read_bytes()))
+    ]
+    for name in missing:
+        print(f"{name}: no (pyat.api.v1.access) option; every method must declare its access")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

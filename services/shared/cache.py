@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,6 +18,36 @@ from redis.exceptions import NoScriptError, RedisError
 
 from services.shared.config import Settings
 from services.shared.errors import Unavailable
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A token bucket at `key`: holds up to `burst` tokens, refills at `rate_per_s`, starts
+    full. A request may reserve a token that is due within `max_wait_s` (the bucket then goes
+    below zero: the requests queued ahead), and must then wait for it."""
+
+    key: str
+    rate_per_s: float
+    burst: int
+    max_wait_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """The outcome of taking one token from each of some buckets, all or none.
+
+    Granted (`refused_by` is None): a token was taken from every bucket, the last of them due
+    in `wait_s` seconds (0.0: now). Refused: nothing was taken; `refused_by` is the index of
+    the first bucket whose token is due later than its `max_wait_s`, and `wait_s` how long
+    until one would be due within it.
+    """
+
+    wait_s: float
+    refused_by: int | None = None
+
+    @property
+    def granted(self) -> bool:
+        return self.refused_by is None
 
 
 class Cache(ABC):
@@ -40,11 +71,17 @@ class Cache(ABC):
         """Add one to a counter and return it. A new counter starts at 1 and expires after
         `ttl_s`; later increments keep that expiry (a fixed window, not a sliding one)."""
 
-    @abstractmethod
     async def take_token(self, key: str, rate_per_s: float, burst: int) -> float:
         """Take one token from the bucket at `key`, which holds up to `burst` tokens, refills
         at `rate_per_s` and starts full. Returns 0.0 when a token was taken; otherwise takes
         nothing and returns the seconds until a token will be there."""
+        taken = await self.take_tokens([Bucket(key, rate_per_s, burst)])
+        return 0.0 if taken.granted else taken.wait_s
+
+    @abstractmethod
+    async def take_tokens(self, buckets: Sequence[Bucket]) -> Reservation:
+        """Take (or reserve) one token from every bucket, atomically and in one round trip:
+        all of them, or none when any bucket's token is due later than it allows."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -98,20 +135,29 @@ class MemoryCache(Cache):
         self._entries[key] = (str(count).encode(), deadline)
         return count
 
-    async def take_token(self, key: str, rate_per_s: float, burst: int) -> float:
-        _check_bucket(rate_per_s, burst)
+    async def take_tokens(self, buckets: Sequence[Bucket]) -> Reservation:
+        # No await between reading and writing the buckets: atomic on the event loop.
+        for bucket in buckets:
+            _check_bucket(bucket)
         now = time.monotonic()
-        tokens = float(burst)
-        stored = await self.get(key)
-        if stored is not None:
-            level, counted_at = (float(part) for part in stored.split())
-            tokens = min(burst, level + max(0.0, now - counted_at) * rate_per_s)
-        if tokens < 1:
-            return (1 - tokens) / rate_per_s
-        tokens -= 1
-        # A bucket that has filled up again is the same as a new one, so it can expire then.
-        await self.set(key, f"{tokens!r} {now!r}".encode(), (burst - tokens) / rate_per_s)
-        return 0.0
+        levels = []
+        wait = 0.0
+        for index, bucket in enumerate(buckets):
+            tokens = float(bucket.burst)
+            entry = self._entries.get(bucket.key)
+            if entry is not None and (entry[1] is None or now < entry[1]):
+                level, counted_at = (float(part) for part in entry[0].split())
+                tokens = min(bucket.burst, level + max(0.0, now - counted_at) * bucket.rate_per_s)
+            due = max(0.0, (1 - tokens) / bucket.rate_per_s)
+            if due > bucket.max_wait_s:
+                return Reservation(due - bucket.max_wait_s, refused_by=index)
+            levels.append(tokens - 1)
+            wait = max(wait, due)
+        for bucket, tokens in zip(buckets, levels, strict=True):
+            # A bucket that has filled up again is the same as a new one, so it can expire then.
+            ttl = (bucket.burst - tokens) / bucket.rate_per_s
+            await self.set(bucket.key, f"{tokens!r} {now!r}".encode(), ttl)
+        return Reservation(wait)
 
     async def close(self) -> None:
         self._entries.clear()
@@ -178,47 +224,72 @@ class RedisCache(Cache):
                 results = await pipe.execute()
         return int(results[0])
 
-    async def take_token(self, key: str, rate_per_s: float, burst: int) -> float:
-        _check_bucket(rate_per_s, burst)
-        args = (1, self.prefix + key, repr(float(rate_per_s)), burst)
+    async def take_tokens(self, buckets: Sequence[Bucket]) -> Reservation:
+        for bucket in buckets:
+            _check_bucket(bucket)
+        if not buckets:
+            return Reservation(0.0)
+        keys = [self.prefix + bucket.key for bucket in buckets]
+        numbers = [
+            repr(float(number))
+            for bucket in buckets
+            for number in (bucket.rate_per_s, bucket.burst, bucket.max_wait_s)
+        ]
+        args = (*keys, *numbers)
         with _unavailable_on_error():
             try:
-                wait = await self._client.evalsha(_TAKE_TOKEN_SHA, *args)
+                refused_by, wait = await self._client.evalsha(_TAKE_TOKENS_SHA, len(keys), *args)
             except NoScriptError:
-                wait = await self._client.eval(_TAKE_TOKEN, *args)
-        return float(wait)
+                refused_by, wait = await self._client.eval(_TAKE_TOKENS, len(keys), *args)
+        index = int(refused_by)
+        return Reservation(float(wait), refused_by=index - 1 if index else None)
 
     async def close(self) -> None:
         await self._client.aclose()
 
 
-def _check_bucket(rate_per_s: float, burst: int) -> None:
-    if not 0 < rate_per_s < math.inf or burst < 1:
+def _check_bucket(bucket: Bucket) -> None:
+    if not 0 < bucket.rate_per_s < math.inf or bucket.burst < 1:
         raise ValueError("a token bucket needs a finite rate_per_s > 0 and burst >= 1")
+    if not 0 <= bucket.max_wait_s < math.inf:
+        raise ValueError("a token bucket's max_wait_s must be finite and >= 0")
 
 
-# One atomic step of a token bucket kept in a hash {tokens, at}. The time is Redis's own, so
-# every process sharing the bucket agrees on it. Numbers go back as strings: Lua numbers
-# would be truncated to integers in the reply.
-_TAKE_TOKEN = """
-local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+# One atomic step of several token buckets, each kept in a hash {tokens, at}: a token from
+# each, or none when one of them would be due later than its bucket allows (ARGV: rate,
+# burst, max wait, per key). Replies {0, wait} when taken, {index of the refusing bucket
+# (1-based), wait until it would allow} otherwise. The time is Redis's own, so every process
+# sharing the buckets agrees on it. Numbers go back as strings: Lua numbers would be
+# truncated to integers in the reply.
+_TAKE_TOKENS = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = burst
-if state[1] then
-  tokens = math.min(burst, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate)
+local levels = {}
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local rate, burst = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1])
+  local hold = tonumber(ARGV[3 * i])
+  local state = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = burst
+  if state[1] then
+    tokens = math.min(burst, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate)
+  end
+  local due = math.max(0, (1 - tokens) / rate)
+  if due > hold then
+    return {i, string.format('%.17g', due - hold)}
+  end
+  levels[i] = tokens - 1
+  wait = math.max(wait, due)
 end
-if tokens < 1 then
-  return string.format('%.17g', (1 - tokens) / rate)
+for i, key in ipairs(KEYS) do
+  local rate, burst = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1])
+  redis.call('HSET', key, 'tokens', string.format('%.17g', levels[i]),
+    'at', string.format('%.17g', now))
+  redis.call('PEXPIRE', key, math.ceil((burst - levels[i]) / rate * 1000))
 end
-tokens = tokens - 1
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
-  'at', string.format('%.17g', now))
-redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000))
-return '0'
+return {0, string.format('%.17g', wait)}
 """
-_TAKE_TOKEN_SHA = hashlib.sha1(_TAKE_TOKEN.encode()).hexdigest()
+_TAKE_TOKENS_SHA = hashlib.sha1(_TAKE_TOKENS.encode()).hexdigest()
 
 
 @contextmanager

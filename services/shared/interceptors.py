@@ -85,12 +85,12 @@ class _Method:
 
     __slots__ = ("latency", "method", "name", "rule", "service", "short_service")
 
-    def __init__(self, method: str) -> None:
+    def __init__(self, method: str, rule: access.Rule | None) -> None:
         self.method = method
         self.service, self.name = method[1:].split("/", 1)
         self.short_service = self.service.rsplit(".", 1)[-1]
         self.latency = RPC_LATENCY.labels(self.service, self.name)
-        self.rule = access.rule_for(method)
+        self.rule = rule
 
 
 class _ServedCall:
@@ -163,8 +163,9 @@ class _ServedCall:
 class FabricServerInterceptor(grpc.aio.ServerInterceptor):
     """Wraps every method's handler once, and serves each call through the wrapper."""
 
-    def __init__(self, gatekeeper: Gatekeeper) -> None:
+    def __init__(self, gatekeeper: Gatekeeper, rules: access.Rules = access.rule_for) -> None:
         self.gatekeeper = gatekeeper
+        self.rules = rules
         self._wrapped: dict[str, Handler] = {}
 
     async def intercept_service(
@@ -178,11 +179,13 @@ class FabricServerInterceptor(grpc.aio.ServerInterceptor):
             handler = await continuation(details)
             if handler is None:
                 return None
-            wrapped = self._wrapped[method] = _wrap_handler(method, handler, self.gatekeeper)
+            wrapped = self._wrapped[method] = _wrap_handler(
+                _Method(method, self.rules(method)), handler, self.gatekeeper
+            )
         return wrapped
 
 
-def _wrap_handler(method: str, handler: Handler, gatekeeper: Gatekeeper) -> Handler:
+def _wrap_handler(method: _Method, handler: Handler, gatekeeper: Gatekeeper) -> Handler:
     for kind, make in _KINDS:
         behavior = getattr(handler, kind)
         if behavior is not None:
@@ -196,9 +199,8 @@ def _wrap_handler(method: str, handler: Handler, gatekeeper: Gatekeeper) -> Hand
 
 
 def _wrap(
-    path: str, behavior: Behavior, gatekeeper: Gatekeeper, *, check_request: bool
+    method: _Method, behavior: Behavior, gatekeeper: Gatekeeper, *, check_request: bool
 ) -> Behavior:
-    method = _Method(path)
     admit = gatekeeper.admit
     if inspect.isasyncgenfunction(behavior):
 
@@ -244,8 +246,12 @@ def _wrap(
     return awaited
 
 
-def server_interceptors(gatekeeper: Gatekeeper) -> list[grpc.aio.ServerInterceptor]:
-    return [FabricServerInterceptor(gatekeeper)]
+def server_interceptors(
+    gatekeeper: Gatekeeper, rules: access.Rules = access.rule_for
+) -> list[grpc.aio.ServerInterceptor]:
+    """`rules` says who may call each method: the contracts' access options, unless a server
+    that serves no contract (the benchmarks' echo) says otherwise."""
+    return [FabricServerInterceptor(gatekeeper, rules)]
 
 
 class PropagatingInterceptor(

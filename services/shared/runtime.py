@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import importlib
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
 import grpc
+from google.protobuf.descriptor import ServiceDescriptor
 
 from services.shared.bus import EventBus, open_bus
 from services.shared.cache import Cache, open_cache
@@ -84,3 +86,42 @@ class ServiceSpec:
     migrations: Path | None = None
     # Background work to start once the server is up (event consumers and the like).
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
+
+
+def declare_service(
+    name: str,
+    service: ServiceDescriptor,
+    servicer: str,
+    *,
+    package: str,
+    on_start: Sequence[str] = (),
+) -> ServiceSpec:
+    """A service in a few lines: its name, its contract's service, and where its servicer
+    class ("module:Class", built with the runtime) and its start-up hooks ("module:function",
+    awaited with the runtime) are. They are imported only when a host starts the service, so
+    listing every service stays cheap. Migrations are the package's `migrations/` if any."""
+    migrations = Path(package).parent / "migrations"
+
+    def add_to_server(server: grpc.aio.Server, runtime: Runtime) -> None:
+        stubs = importlib.import_module(
+            service.file.name.removesuffix(".proto").replace("/", ".") + "_pb2_grpc"
+        )
+        add = getattr(stubs, f"add_{service.name}Servicer_to_server")
+        add(_load(servicer)(runtime), server)
+
+    async def start(runtime: Runtime) -> None:
+        for hook in on_start:
+            await _load(hook)(runtime)
+
+    return ServiceSpec(
+        name=name,
+        grpc_services=(service.full_name,),
+        add_to_server=add_to_server,
+        migrations=migrations if migrations.is_dir() else None,
+        on_start=start if on_start else None,
+    )
+
+
+def _load(path: str) -> Any:
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)

@@ -8,9 +8,9 @@ from google.protobuf import json_format, struct_pb2
 from pyat.events.v1 import events_pb2
 from pyat.user.v1 import user_pb2, user_pb2_grpc
 
+from services.shared import identity
 from services.shared.db import utcnow
 from services.shared.errors import InvalidArgument, NotFound, PermissionDenied
-from services.shared.identity import authenticate
 from services.shared.ids import looks_like
 from services.shared.outbox import add_event
 from services.shared.protos import timestamp
@@ -49,13 +49,13 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     async def GetMe(
         self, request: user_pb2.GetMeRequest, context: Context
     ) -> user_pb2.GetMeResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return user_pb2.GetMeResponse(user=await self._get(caller.tenant_id, caller.user_id))
 
     async def GetUser(
         self, request: user_pb2.GetUserRequest, context: Context
     ) -> user_pb2.GetUserResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         if not request.user_id:
             raise InvalidArgument("user_id is required", fields={"user_id": "is required"})
         return user_pb2.GetUserResponse(user=await self._get(caller.tenant_id, request.user_id))
@@ -63,7 +63,7 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     async def UpdateMe(
         self, request: user_pb2.UpdateMeRequest, context: Context
     ) -> user_pb2.UpdateMeResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         name = profiles.clean_name(request.name) if request.HasField("name") else None
         changes = (
             json_format.MessageToDict(request.preferences)
@@ -98,7 +98,7 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     async def ListUsers(
         self, request: user_pb2.ListUsersRequest, context: Context
     ) -> user_pb2.ListUsersResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         size = profiles.page_size(request.page_size, default=50)
         after = profiles.decode_page_token(request.page_token) if request.page_token else None
         rows, more = await profiles.list_page(
@@ -112,7 +112,7 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     async def SearchUsers(
         self, request: user_pb2.SearchUsersRequest, context: Context
     ) -> user_pb2.SearchUsersResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         limit = profiles.page_size(request.limit, default=20)
         rows = await profiles.search(self.runtime.db, caller.tenant_id, request.query, limit)
         return user_pb2.SearchUsersResponse(users=[to_message(row) for row in rows])
@@ -120,7 +120,7 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     async def WhoAmI(
         self, request: user_pb2.WhoAmIRequest, context: Context
     ) -> user_pb2.WhoAmIResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         user = await self._get(caller.tenant_id, caller.user_id)
         return user_pb2.WhoAmIResponse(id=user.id, email=user.email, scopes=caller.scopes)
 
@@ -128,7 +128,7 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         self, request: user_pb2.CreateUserRequest, context: Context
     ) -> user_pb2.CreateUserResponse:
         # Only on behalf of the new user itself, i.e. by auth-service right after Register.
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         if (caller.tenant_id, caller.user_id) != (request.tenant_id, request.user_id):
             raise PermissionDenied("a user can only be created on its own behalf")
         profile, created = await create_profile(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyat.workspace.v1 import workspace_pb2 as pb
 from pyat.workspace.v1 import workspace_pb2_grpc
 
-from services.shared.identity import authenticate
+from services.shared import identity
 from services.shared.runtime import Context, Runtime
 from services.workspace.access import Permissions
 from services.workspace.bases import Bases
@@ -28,7 +28,7 @@ class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):
     async def CreateWorkspace(
         self, request: pb.CreateWorkspaceRequest, context: Context
     ) -> pb.CreateWorkspaceResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return pb.CreateWorkspaceResponse(
             workspace=await self.workspaces.create(caller, request.name)
         )
@@ -36,13 +36,13 @@ class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):
     async def ListWorkspaces(
         self, request: pb.ListWorkspacesRequest, context: Context
     ) -> pb.ListWorkspacesResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return pb.ListWorkspacesResponse(workspaces=await self.workspaces.of_caller(caller))
 
     async def GetWorkspace(
         self, request: pb.GetWorkspaceRequest, context: Context
     ) -> pb.GetWorkspaceResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return pb.GetWorkspaceResponse(
             workspace=await self.workspaces.get(caller, request.workspace_id)
         )
@@ -50,21 +50,21 @@ class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):
     async def UpdateWorkspace(
         self, request: pb.UpdateWorkspaceRequest, context: Context
     ) -> pb.UpdateWorkspaceResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         workspace = await self.workspaces.update(caller, request.workspace_id, request.name)
         return pb.UpdateWorkspaceResponse(workspace=workspace)
 
     async def DeleteWorkspace(
         self, request: pb.DeleteWorkspaceRequest, context: Context
     ) -> pb.DeleteWorkspaceResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         await self.workspaces.delete(caller, request.workspace_id)
         return pb.DeleteWorkspaceResponse()
 
     async def ListMembers(
         self, request: pb.ListMembersRequest, context: Context
     ) -> pb.ListMembersResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return pb.ListMembersResponse(
             members=await self.members.of_workspace(caller, request.workspace_id)
         )
@@ -72,7 +72,7 @@ class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):
     async def UpdateMember(
         self, request: pb.UpdateMemberRequest, context: Context
     ) -> pb.UpdateMemberResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         member = await self.members.update(
             caller, request.workspace_id, request.user_id, request.role
         )
@@ -81,14 +81,14 @@ class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):
     async def RemoveMember(
         self, request: pb.RemoveMemberRequest, context: Context
     ) -> pb.RemoveMemberResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         await self.members.remove(caller, request.workspace_id, request.user_id)
         return pb.RemoveMemberResponse()
 
     async def CreateInvitation(
         self, request: pb.CreateInvitationRequest, context: Context
     ) -> pb.CreateInvitationResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         invitation, signup_token = await self.invitations.create(
             caller, request.workspace_id, request.email, request.role
         )
@@ -97,41 +97,41 @@ class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):
     async def ListInvitations(
         self, request: pb.ListInvitationsRequest, context: Context
     ) -> pb.ListInvitationsResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         invitations = await self.invitations.of_workspace(caller, request.workspace_id)
         return pb.ListInvitationsResponse(invitations=invitations)
 
     async def RevokeInvitation(
         self, request: pb.RevokeInvitationRequest, context: Context
     ) -> pb.RevokeInvitationResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         await self.invitations.revoke(caller, request.workspace_id, request.invitation_id)
         return pb.RevokeInvitationResponse()
 
     async def ListMyInvitations(
         self, request: pb.ListMyInvitationsRequest, context: Context
     ) -> pb.ListMyInvitationsResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return pb.ListMyInvitationsResponse(invitations=await self.invitations.mine(caller))
 
     async def AcceptInvitation(
         self, request: pb.AcceptInvitationRequest, context: Context
     ) -> pb.AcceptInvitationResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         workspace, member = await self.invitations.accept(caller, request.invitation_id)
         return pb.AcceptInvitationResponse(workspace=workspace, member=member)
 
     async def CreateBase(
         self, request: pb.CreateBaseRequest, context: Context
     ) -> pb.CreateBaseResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         base = await self.bases.create(caller, request.workspace_id, request.name)
         return pb.CreateBaseResponse(base=base)
 
     async def ListBases(
         self, request: pb.ListBasesRequest, context: Context
     ) -> pb.ListBasesResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         if not request.workspace_id:
             bases = await self.bases.of_caller(caller)
         else:
@@ -142,12 +142,12 @@ class WorkspaceServicer(workspace_pb2_grpc.WorkspaceServiceServicer):
         return pb.ListBasesResponse(bases=bases)
 
     async def GetBase(self, request: pb.GetBaseRequest, context: Context) -> pb.GetBaseResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return pb.GetBaseResponse(base=await self.bases.get(caller, request.base_id))
 
     async def DeleteBase(
         self, request: pb.DeleteBaseRequest, context: Context
     ) -> pb.DeleteBaseResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         await self.bases.delete(caller, request.base_id)
         return pb.DeleteBaseResponse()

@@ -15,7 +15,15 @@ from services.airtable_gateway.sort_indexes import MIN_RECORDS, PREFIX
 from services.airtable_gateway.storage import counters, records
 from services.shared.db import Database
 from services.shared.server import Host
-from tests.airtable_gateway.helpers import Base, cells, new_base, page_statements, spec, until
+from tests.airtable_gateway.helpers import (
+    Base,
+    Fabric,
+    cells,
+    new_base,
+    page_statements,
+    spec,
+    until,
+)
 
 ROWS = MIN_RECORDS + 200
 
@@ -54,6 +62,7 @@ async def sort_indexes(db: Database) -> list[str]:
 async def test_a_big_table_gets_a_sort_index_that_its_pages_use(
     fabric: Host, channel: grpc.aio.Channel
 ) -> None:
+    """On SQLite, whose plan it reads; test_explain shows the same on PostgreSQL."""
     assert fabric.runtime is not None
     db = fabric.runtime.db
     base = await new_base(fabric, channel)
@@ -95,9 +104,10 @@ async def test_a_big_table_gets_a_sort_index_that_its_pages_use(
     await until(lambda: _no_records(db, table.id), "the table's records are deleted")
 
 
-async def test_a_small_table_gets_no_sort_index(fabric: Host, channel: grpc.aio.Channel) -> None:
+async def test_a_small_table_gets_no_sort_index(any_fabric: Fabric) -> None:
+    fabric = any_fabric.host
     assert fabric.runtime is not None
-    base = await new_base(fabric, channel)
+    base = await new_base(fabric, any_fabric.channel)
     table = await base.table("Small", spec("Name", "singleLineText"), spec("Amount", "number"))
     await base.create(table.id, {"Name": "a", "Amount": 2}, {"Name": "b", "Amount": 1})
     answer = await base.list(table.id, sorts=[pb.Sort(field="Amount")])

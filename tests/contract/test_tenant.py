@@ -24,15 +24,17 @@ from services.shared.outbox import OutboxRow
 from services.shared.server import Host
 from services.tenant.quotas import MAX_USAGE, month_of
 from services.tenant.storage import Invitation, Usage
-from tests.fixtures.callers import caller_metadata
+from tests.fixtures.callers import caller_metadata, service_metadata
 from tests.contract.test_auth import field_violations, new_email, register
 
 Metadata = tuple[tuple[str, str], ...]
 OK = grpc.StatusCode.OK
+# ClaimInvitation is internal: auth-service calls it, as itself, during Register.
+AS_AUTH = service_metadata("auth")
 
 
 def identity(tenant_id: str, user_id: str) -> Metadata:
-    return caller_metadata(tenant_id, user_id)
+    return caller_metadata(tenant_id, user_id, via="auth")
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ async def join(
     claimed = await stub.ClaimInvitation(
         pb.ClaimInvitationRequest(
             token=invited.token, email=invited.invitation.email, user_id=user_id
-        )
+        ),
+        metadata=AS_AUTH,
     )
     assert (claimed.tenant_id, claimed.role) == (by.tenant_id, role)
     return Person(by.tenant_id, user_id)
@@ -701,7 +704,8 @@ async def test_invitation_end_to_end(
 
     user_id = new_id("usr")
     claimed = await tenants.ClaimInvitation(
-        pb.ClaimInvitationRequest(token=token, email=email.title(), user_id=user_id)
+        pb.ClaimInvitationRequest(token=token, email=email.title(), user_id=user_id),
+        metadata=AS_AUTH,
     )
     assert (claimed.tenant_id, claimed.role) == (owner.tenant_id, pb.TENANT_ROLE_MEMBER)
 
@@ -785,7 +789,7 @@ async def claim(
     stub: tenant_pb2_grpc.TenantServiceStub, token: str, email: str, user_id: str | None = None
 ) -> grpc.StatusCode:
     request = pb.ClaimInvitationRequest(token=token, email=email, user_id=user_id or new_id("usr"))
-    return await status_of(stub.ClaimInvitation(request))
+    return await status_of(stub.ClaimInvitation(request, metadata=AS_AUTH))
 
 
 async def test_claim_with_another_email_is_refused(
@@ -868,7 +872,8 @@ async def test_a_second_invitation_to_an_email_replaces_the_first(
     ]
     assert await claim(tenants, first.token, email) is grpc.StatusCode.FAILED_PRECONDITION
     claimed = await tenants.ClaimInvitation(
-        pb.ClaimInvitationRequest(token=second.token, email=email, user_id=new_id("usr"))
+        pb.ClaimInvitationRequest(token=second.token, email=email, user_id=new_id("usr")),
+        metadata=AS_AUTH,
     )
     assert claimed.role == pb.TENANT_ROLE_ADMIN
 
@@ -926,7 +931,7 @@ async def test_claim_rejects_bad_input_and_spends_nothing(
         email=invited.invitation.email if email is None else email,
         user_id=new_id("usr") if user_id is None else user_id,
     )
-    err = await error_of(tenants.ClaimInvitation(request))
+    err = await error_of(tenants.ClaimInvitation(request, metadata=AS_AUTH))
     assert err.code() is code
     assert len(err.details()) < 200
     assert await claim(tenants, invited.token, invited.invitation.email) is OK

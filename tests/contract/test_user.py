@@ -86,7 +86,7 @@ async def test_create_user_is_idempotent_on_the_user_id(
 ) -> None:
     registered = await register(auth)
     user = registered.user
-    as_self = caller_metadata(user.tenant_id, user.id)
+    as_self = caller_metadata(user.tenant_id, user.id, via="auth")
     again = await users.CreateUser(
         user_pb2.CreateUserRequest(
             user_id=user.id, tenant_id=user.tenant_id, email=user.email, name="Someone Else"
@@ -172,7 +172,7 @@ async def _tenant_of_three(
                 email=f"{name.split()[0].lower()}-{user_id[-6:]}@example.com",
                 name=name,
             ),
-            metadata=caller_metadata(owner.user.tenant_id, user_id),
+            metadata=caller_metadata(owner.user.tenant_id, user_id, via="auth"),
         )
     return owner.user.tenant_id, as_owner
 

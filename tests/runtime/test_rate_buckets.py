@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pytest
 import redis.asyncio as aioredis
 
+from services.shared.cache import Bucket as Spec
 from services.shared.cache import Cache, MemoryCache, RedisCache
 
 # One token every two minutes: longer than any test may run, so nothing refills.
@@ -195,4 +196,68 @@ async def test_redis_bucket_expires_once_it_would_be_full(redis_url: str, unique
     finally:
         await client.aclose()
         await cache.close()
+        await _delete_prefixed(redis_url, prefix)
+
+
+# Several buckets at once (`Cache.take_tokens`): all or none, and reservations.
+
+
+async def test_a_refusal_by_any_bucket_takes_from_none(cache: Cache) -> None:
+    base, tenant = Spec("base", SLOW, 3), Spec("tenant", SLOW, 1)
+    assert (await cache.take_tokens([base, tenant])).granted
+    refused = await cache.take_tokens([base, tenant])
+    assert refused.refused_by == 1 and 0 < refused.wait_s <= PERIOD_S
+    # The base's bucket gave nothing to the refused request: two tokens are left in it.
+    assert [await cache.take_token("base", SLOW, 3) for _ in range(3)][:2] == [0.0, 0.0]
+
+
+async def test_a_bucket_that_queues_reserves_tokens_up_to_its_longest_wait(cache: Cache) -> None:
+    # 2 tokens, one more every 10 s, and a request may wait up to 25 s for its token.
+    queued = Spec("q", 0.1, 2, max_wait_s=25)
+    waits = []
+    for _ in range(6):
+        started = time.monotonic()
+        taken = await cache.take_tokens([queued])
+        waits.append((taken, time.monotonic() - started))
+    assert [t.granted for t, _ in waits] == [True] * 4 + [False] * 2
+    assert [t.wait_s for t, _ in waits[:2]] == [0.0, 0.0]
+    # Each reservation is due a refill (10 s) after the one before it; a refill that came
+    # while the calls ran only brings it closer.
+    for (taken, _), expected in zip(waits[2:4], (10.0, 20.0), strict=True):
+        assert expected - 1 <= taken.wait_s <= expected
+    # The fifth would be due in 30 s, 5 s past the longest wait: it is told so, and takes
+    # nothing (the sixth is told the same).
+    for taken, _ in waits[4:]:
+        assert taken.refused_by == 0 and 4 <= taken.wait_s <= 5
+
+
+async def test_a_queueing_bucket_lets_a_request_through_once_its_wait_fits(cache: Cache) -> None:
+    queued = Spec("q", 20, 1, max_wait_s=0.1)  # a token every 50 ms, two queued at most
+    results = [await cache.take_tokens([queued]) for _ in range(5)]
+    refused = next(r for r in results if not r.granted)
+    await asyncio.sleep(refused.wait_s + CLOCK_SLACK_S)
+    assert (await cache.take_tokens([queued])).granted
+
+
+@pytest.mark.redis
+async def test_redis_reservations_are_atomic_across_clients(
+    redis_url: str, unique_name: str
+) -> None:
+    prefix = f"{unique_name}:"
+    replicas = [await RedisCache.connect(redis_url, prefix) for _ in range(2)]
+    try:
+        # Nothing refills during the test: 5 tokens at once and 10 reserved (up to 10 periods
+        # ahead), whoever asks; each reservation is due at a different refill.
+        queued = Spec("shared", SLOW, 5, max_wait_s=10 * PERIOD_S)
+        tenant = Spec("tenant", SLOW, 1000)
+        results = await asyncio.gather(
+            *(replicas[i % 2].take_tokens([queued, tenant]) for i in range(40))
+        )
+        granted = sorted(r.wait_s for r in results if r.granted)
+        assert len(granted) == 15 and granted[:5] == [0.0] * 5
+        assert len({round(w / PERIOD_S) for w in granted[5:]}) == 10
+        assert all(r.refused_by == 0 for r in results if not r.granted)
+    finally:
+        for replica in replicas:
+            await replica.close()
         await _delete_prefixed(redis_url, prefix)

@@ -1,4 +1,5 @@
-"""Fixtures of the schema tests: SchemaService on the SQLite fabric, and one base to share."""
+"""Fixtures of the schema tests: SchemaService on the fabric on SQLite, then on PostgreSQL,
+Redis and NATS, and one base to share."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ from services.shared.server import Host
 from tests.schema.support import Owner, Schema, schema_on
 
 
-@pytest.fixture(scope="module")
-def schema(fabric: Host, channel: grpc.aio.Channel) -> Schema:
-    return schema_on(fabric, channel)
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def schema(request: pytest.FixtureRequest) -> Schema:
+    """Module-scoped, so a module's shared data is made once on each database."""
+    sqlite = request.param == "sqlite"
+    host: Host = request.getfixturevalue("fabric" if sqlite else "pg_fabric")
+    channel: grpc.aio.Channel = request.getfixturevalue("channel" if sqlite else "pg_channel")
+    return schema_on(host, channel)
 
 
 @pytest.fixture(scope="module")

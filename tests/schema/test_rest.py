@@ -11,8 +11,8 @@ from tests.e2e.test_rest import register
 
 
 @pytest.fixture
-async def client(edge: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=edge, timeout=10) as http:
+async def client(edge_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=edge_url, timeout=10) as http:
         registered = await register(http)
         http.headers["Authorization"] = f"Bearer {registered['access_token']}"
         yield http

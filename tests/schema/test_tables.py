@@ -4,14 +4,18 @@ name, renamed, and deleted; their version grows with each change."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable
 from typing import Any
 
 import grpc
+from pyat.events.v1 import events_pb2
 from pyat.schema.v1 import schema_pb2 as pb
+from sqlalchemy import select
 
 from services.schema.storage import TableRow
 from services.shared.ids import looks_like
+from services.shared.outbox import OutboxRow
 from tests.schema.support import Owner, Schema, fails, field_violations, options, spec
 
 INVALID, EXISTS = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS
@@ -163,10 +167,35 @@ async def test_deleting_a_base_drops_its_schema(schema: Schema) -> None:
     await schema.api.rpc(owner.person, "DeleteBase", base_id=owner.base_id)
     host = schema.api.host
     assert host.runtime is not None
-    for _ in range(100):
-        async with host.runtime.db.read() as session:
-            left = await session.get(TableRow, table.id)
-        if left is None:
-            break
+    # The base's deletion reaches schema-service as an event: wait for it, within reason.
+    runtime = host.runtime
+
+    async def table_left() -> bool:
+        async with runtime.db.read() as session:
+            return await session.get(TableRow, table.id) is not None
+
+    deadline = time.monotonic() + 20
+    while await table_left():
+        assert time.monotonic() < deadline, "the table outlived its base by 20 s"
         await asyncio.sleep(0.05)
-    assert left is None
+
+
+async def test_schema_changes_emit_table_and_field_events(schema: Schema) -> None:
+    owner = await schema.owner()
+    table = await schema.table(owner, "Tracked", spec("Name"))
+    await schema.rpc(
+        owner.person, "UpdateTable", base_id=owner.base_id, table_id=table.id, name="Renamed"
+    )
+    await schema.field(owner, table.id, spec("Size", "number"))
+    host = schema.api.host
+    assert host.runtime is not None
+    async with host.runtime.db.read() as session:
+        types = set(
+            await session.scalars(
+                select(OutboxRow.event_type).where(OutboxRow.tenant_id == owner.person.tenant_id)
+            )
+        )
+    assert {
+        events_pb2.TableChanged.DESCRIPTOR.full_name,
+        events_pb2.FieldChanged.DESCRIPTOR.full_name,
+    } <= types

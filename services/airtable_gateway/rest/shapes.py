@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from google.protobuf import json_format, struct_pb2, timestamp_pb2
+from google.protobuf import struct_pb2, timestamp_pb2
 from pyat.airtable.v1 import airtable_gateway_pb2 as at
 from pyat.permission.v1 import permission_pb2
 from pyat.schema.v1 import schema_pb2
 
 from services.airtable_gateway.rest.errors import invalid_request
 from services.airtable_gateway.rest.inputs import JsonObject, an_object
+from services.shared import structs
 
 # Airtable's permission levels, from the most to the least a role allows.
 _PERMISSION_LEVELS = {
@@ -23,12 +22,10 @@ _PERMISSION_LEVELS = {
 
 
 def to_struct(value: JsonObject, what: str) -> struct_pb2.Struct:
-    struct = struct_pb2.Struct()
     try:
-        struct.update(value)
+        return structs.to_struct(value)
     except (ValueError, TypeError) as err:
         raise invalid_request(f"Invalid {what}: {err}") from None
-    return struct
 
 
 def options(body: JsonObject) -> struct_pb2.Struct | None:
@@ -37,20 +34,7 @@ def options(body: JsonObject) -> struct_pb2.Struct | None:
     return None if given is None else to_struct(an_object(given, "'options'"), "'options'")
 
 
-def from_struct(struct: struct_pb2.Struct) -> JsonObject:
-    plain: JsonObject = _integral(json_format.MessageToDict(struct))
-    return plain
-
-
-def _integral(value: Any) -> Any:
-    """Struct keeps every number as a double; Airtable writes whole numbers without ".0"."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _integral(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_integral(item) for item in value]
-    return value
+from_struct = structs.from_struct
 
 
 def airtable_time(stamp: timestamp_pb2.Timestamp) -> str:
