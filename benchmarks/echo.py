@@ -3,7 +3,9 @@
 It answers any method "/bench.Echo/Reply<n>" with n bytes, so a baseline can take the same
 request (body and headers) as its scenario and send back a reply of the same size.
 With --interceptors it gets the fabric's server interceptors and tracer, which shows what
-they cost on their own. It prints its port on stdout's first line and runs until SIGTERM.
+they cost on their own. With --http it is instead a bare HTTP/1.1 server, answering any
+"/reply/<n>" with n bytes of JSON: the baseline of a REST scenario, put behind an Envoy of its
+own (processes.RestEcho). It prints its port on stdout's first line and runs until SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import grpc
 import uvloop
@@ -45,6 +47,45 @@ class EchoHandler(grpc.GenericRpcHandler):
         return handler
 
 
+def json_reply(size: int) -> bytes:
+    """An HTTP/1.1 200 whose JSON body is `size` bytes long (at least 2: "{}")."""
+    body = b'{"x":"' + b"x" * max(0, size - 8) + b'"}' if size >= 8 else b"{}"
+    head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(body)}"
+    return head.encode() + b"\r\n\r\n" + body
+
+
+class HttpEcho(asyncio.Protocol):
+    """Keep-alive HTTP/1.1, requests without bodies (what the REST scenarios send to it)."""
+
+    replies: ClassVar[dict[bytes, bytes]] = {}  # by path, shared by every connection
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+            path = head.split(b" ", 2)[1] if head.count(b" ") >= 2 else b""
+            reply = self.replies.get(path)
+            if reply is None:
+                size = path.removeprefix(b"/reply/")
+                reply = json_reply(int(size) if size.isdigit() else 2)
+                self.replies[path] = reply
+            self.transport.write(reply)  # type: ignore[attr-defined]
+
+
+async def serve_http() -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(HttpEcho, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    server.close()
+
+
 async def serve(with_interceptors: bool) -> None:
     interceptors = []
     if with_interceptors:
@@ -73,5 +114,8 @@ async def serve(with_interceptors: bool) -> None:
 
 
 if __name__ == "__main__":
-    uvloop.run(serve(with_interceptors="--interceptors" in sys.argv))
+    if "--http" in sys.argv:
+        uvloop.run(serve_http())
+    else:
+        uvloop.run(serve(with_interceptors="--interceptors" in sys.argv))
     sys.exit(0)

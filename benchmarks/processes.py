@@ -210,3 +210,111 @@ class LoadGenerator:
             self.popen.kill()
             self.popen.wait()
         self._stderr.close()
+
+
+class RestEcho(Process):
+    """REST → Envoy → bare echo: the HTTP echo (`echo.py --http`) behind an Envoy of its own,
+    started as `pyat up` starts its Envoy. What a REST scenario costs beyond this is the edge's
+    work (the transcoder, ext_authz) and the service's."""
+
+    def __init__(self, logs: Path) -> None:
+        self.echo = Process(
+            "rest echo", [sys.executable, "-m", "benchmarks.echo", "--http"], os.environ, logs
+        )
+        echo_port = int(self.echo.wait_ready().split()[0])
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        config = logs / "rest-echo-envoy.json"
+        config.write_text(json.dumps(_rest_echo_envoy(self.port, echo_port, free_port())))
+        # Imported here: the edge's module pulls in the services' settings.
+        from services.edge.process import envoy_binary
+
+        argv = [envoy_binary(), "-c", str(config), "--disable-hot-restart", "--log-level", "warn"]
+        super().__init__("envoy for rest echo", argv, os.environ, logs)
+
+    def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> str:
+        """Once the listener proxies a request to the echo."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.popen.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"GET /reply/2 HTTP/1.1\r\nHost: echo\r\n\r\n")
+                    if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                        return ""
+            except OSError:
+                pass
+            time.sleep(0.1)
+        tail = self.stderr_path.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{self.name} did not start (exit {self.popen.poll()}):\n{tail}")
+
+    def stop(self) -> None:
+        super().stop()
+        self.echo.stop()
+
+
+def _rest_echo_envoy(port: int, echo_port: int, admin_port: int) -> dict[str, Any]:
+    ext = "type.googleapis.com/envoy.extensions"
+
+    def address(at: int) -> dict[str, Any]:
+        return {"socket_address": {"address": "127.0.0.1", "port_value": at}}
+
+    return {
+        "admin": {"address": address(admin_port)},
+        "static_resources": {
+            "listeners": [
+                {
+                    "name": "rest",
+                    "address": address(port),
+                    "filter_chains": [
+                        {
+                            "filters": [
+                                {
+                                    "name": "envoy.filters.network.http_connection_manager",
+                                    "typed_config": {
+                                        "@type": f"{ext}.filters.network.http_connection_manager"
+                                        ".v3.HttpConnectionManager",
+                                        "stat_prefix": "rest_echo",
+                                        "route_config": {
+                                            "virtual_hosts": [
+                                                {
+                                                    "name": "echo",
+                                                    "domains": ["*"],
+                                                    "routes": [
+                                                        {
+                                                            "match": {"prefix": "/"},
+                                                            "route": {"cluster": "echo"},
+                                                        }
+                                                    ],
+                                                }
+                                            ]
+                                        },
+                                        "http_filters": [
+                                            {
+                                                "name": "envoy.filters.http.router",
+                                                "typed_config": {
+                                                    "@type": f"{ext}.filters.http.router.v3.Router"
+                                                },
+                                            }
+                                        ],
+                                    },
+                                }
+                            ]
+                        }
+                    ],
+                }
+            ],
+            "clusters": [
+                {
+                    "name": "echo",
+                    "type": "STATIC",
+                    "connect_timeout": "2s",
+                    "load_assignment": {
+                        "cluster_name": "echo",
+                        "endpoints": [
+                            {"lb_endpoints": [{"endpoint": {"address": address(echo_port)}}]}
+                        ],
+                    },
+                }
+            ],
+        },
+    }

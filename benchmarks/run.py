@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import grpc
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
-from benchmarks import codec, report
+from benchmarks import codec, identity_costs, report
 from benchmarks.echo import method_for
 from benchmarks.loadgen import PERCENTILES, Job
 from benchmarks.processes import (
@@ -36,6 +36,7 @@ from benchmarks.processes import (
     LoadGenerator,
     Process,
     PyatServer,
+    RestEcho,
     Watched,
     stop_all,
 )
@@ -219,8 +220,9 @@ class Suite:
         stack.callback(self.loadgen.stop)
         self.echo = EchoServer(self.logs)
         self.intercepted_echo = EchoServer(self.logs, interceptors=True)
+        self.rest_echo = RestEcho(self.logs)
         self.fabric = self._pyat("pyat-up", ["up"])
-        servers: list[Process] = [self.echo, self.intercepted_echo, self.fabric]
+        servers: list[Process] = [self.echo, self.intercepted_echo, self.rest_echo, self.fabric]
         stack.callback(stop_all, servers)
         for server in servers:
             server.wait_ready()
@@ -291,6 +293,13 @@ class Suite:
         path = method_for(self.reply_bytes[scenario.name])
         return replace(job, target=echo.address, transport="grpc", path=path)
 
+    def rest_echo_job(self, scenario: Scenario, job: Job) -> Job:
+        """`job` sent through an Envoy of its own to a bare HTTP echo: the same requests
+        (headers included), the same reply size."""
+        path = f"/reply/{self.reply_bytes[scenario.name]}"
+        calls = [{**call, "path": ""} for call in job.calls]
+        return replace(job, target=self.rest_echo.address, path=path, calls=calls)
+
     def run(self, scenario: Scenario, job: Job) -> dict[str, Any]:
         """Run one of the scenario's jobs, starting at the call after the last one it sent, so
         that a scenario whose calls all differ (a cold cache) repeats none until they wrap."""
@@ -321,6 +330,11 @@ class Suite:
         self.next_call[scenario.name] = 1
         echo_job = self.echo_job(scenario, self.job(scenario), self.echo)
         baseline = self.measure(scenario, echo_job, [self.echo])
+        rest_baseline = None
+        if scenario.transport == "rest":
+            rest_job = self.rest_echo_job(scenario, self.job(scenario))
+            rest_baseline = self.measure(scenario, rest_job, [self.rest_echo, self.rest_echo.echo])
+            print(f"  REST echo for {scenario.name}: {_line(rest_baseline)}")
         result = self.measure(scenario, self.job(scenario), self.servers_for(scenario))
         self.check_succeeded(scenario.name, "echo baseline", baseline)
         self.check_succeeded(scenario.name, "stated load", result)
@@ -345,6 +359,9 @@ class Suite:
             "result": result,
             "baseline": baseline,
             "ratio_to_echo": ratios(result, baseline),
+            # REST → Envoy → bare HTTP echo, measured just before (REST scenarios only).
+            "rest_baseline": rest_baseline,
+            "ratio_to_rest_echo": ratios(result, rest_baseline) if rest_baseline else None,
             "misses": reasons,
             "meets_target": not reasons,
         }

@@ -114,7 +114,7 @@ class Binder:
             value = self._constant(
                 node,
                 [left_value, right_value],
-                lambda: operate(_value(left_value), _value(right_value)),
+                lambda: self.probe.budget.made(operate(_value(left_value), _value(right_value))),
             )
             return Op(kind.get(node.op, BOOLEAN), node.op, left, right), value
         assert isinstance(node, Call)

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from google.protobuf.message import Message
-
 from services.shared import access, identity
 from services.shared.errors import PermissionDenied, Unauthenticated
 from services.shared.identity import Assertions, Caller
@@ -41,7 +39,8 @@ class Gatekeeper:
         if rule.audience == access.INTERNAL and not who.via:
             raise PermissionDenied("this method is internal: only services may call it")
         if not who.via and rule.audience != access.PUBLIC:
-            _judge_token(rule, who, request)
+            base_id = getattr(request, rule.base_field, None) if rule.base_field else None
+            judge_token(rule, who, base_id if isinstance(base_id, str) else None)
         identity.act_as(who)
 
     async def _identify(self, rule: access.Rule, metadata: dict[str, Any]) -> Caller | None:
@@ -59,8 +58,9 @@ class Gatekeeper:
         return await self.verify_bearer(token)
 
 
-def _judge_token(rule: access.Rule, who: Caller, request: object) -> None:
-    """What a caller's own token may do: sessions, or PATs within their scopes and bases."""
+def judge_token(rule: access.Rule, who: Caller, base_id: str | None) -> None:
+    """What a caller's own token may do: sessions, or PATs within their scopes and bases
+    (`base_id`: the base the call is about, if the method names one)."""
     if who.kind == identity.SERVICE:
         return
     if not who.personal:
@@ -72,7 +72,6 @@ def _judge_token(rule: access.Rule, who: Caller, request: object) -> None:
     missing = [scope for scope in rule.scopes if scope not in who.scopes]
     if missing:
         raise PermissionDenied(f"this token lacks the {missing[0]} scope", reason="SCOPE_MISSING")
-    if who.token_bases and rule.base_field and isinstance(request, Message):
-        base_id = getattr(request, rule.base_field, "")
+    if who.token_bases and base_id is not None:
         if base_id not in who.token_bases:
             raise PermissionDenied("this token has no access to this base", reason="BASE_DENIED")

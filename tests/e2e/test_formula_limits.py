@@ -226,3 +226,45 @@ async def test_grpc_list_records_is_bounded_the_same_way(
             await listed(formula)
         assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
         assert expected in (caught.value.details() or "")
+
+
+async def test_formula_fields_are_bounded_too(http: httpx.AsyncClient, seeded: Seeded) -> None:
+    pat = seeded.account.pat
+    fields = f"/v0/meta/bases/{seeded.base_id}/tables/Tasks/fields"
+    # A formula over the limit whatever the record is refused when the field is made...
+    refused = await timed(
+        lambda: http.post(
+            fields,
+            headers=bearer(pat),
+            json={"name": "Huge", "type": "formula", "options": {"formula": 'REPT("x", 1e9)'}},
+        )
+    )
+    error = airtable_error(refused.response, 422)
+    assert "REPT() would make a text of 1,000,000,000 characters" in error["message"]
+    # ...and one over it on some records is #ERROR! on those records, as any failing formula.
+    made = await timed(
+        lambda: http.post(
+            fields,
+            headers=bearer(pat),
+            json={"name": "Echo", "type": "formula",
+                  "options": {"formula": "IF(LEN({Name}) > 30, REPT({Name}, 4000), {Name})"}},
+        )
+    )  # fmt: skip
+    assert made.response.status_code == 200, made.response.text
+    # The gateway learns of the new field from schema-service's event: wait until it has.
+    for _ in range(50):
+        listed = await timed(
+            lambda: http.get(
+                seeded.records,
+                headers=bearer(pat),
+                params={"pageSize": "11", "fields[]": ["Name", "Echo"]},
+            )
+        )
+        if "UNKNOWN_FIELD_NAME" not in listed.response.text:
+            break
+        await asyncio.sleep(0.2)
+    assert listed.response.status_code == 200, listed.response.text
+    for record in listed.response.json()["records"]:
+        name = record["fields"]["Name"]
+        echo = record["fields"]["Echo"]
+        assert echo == ({"error": "#ERROR!"} if len(name) > 30 else name), (name, echo)

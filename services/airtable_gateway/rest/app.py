@@ -10,10 +10,17 @@ from aiohttp.typedefs import Handler
 
 from services.airtable_gateway.rest import collaborators, meta, records
 from services.airtable_gateway.rest.errors import AirtableError, from_http, from_rpc
+from services.airtable_gateway.rest.methods import SERVES
 from services.airtable_gateway.rest.stubs import STUBS, Stubs
-from services.shared.airtable_errors import AUTHENTICATION_REQUIRED, UNAUTHORIZED
-from services.shared.errors import Unauthenticated
-from services.shared.identity import CALLER_HEADER, Assertions, relay
+from services.shared import access
+from services.shared.admission import judge_token
+from services.shared.airtable_errors import (
+    AUTHENTICATION_REQUIRED,
+    INVALID_PERMISSIONS,
+    UNAUTHORIZED,
+)
+from services.shared.errors import PermissionDenied, Unauthenticated
+from services.shared.identity import CALLER_HEADER, Assertions, Caller, relay
 
 log = logging.getLogger("pyat.airtable_gateway.rest")
 
@@ -59,7 +66,24 @@ async def caller_identity(request: web.Request, handler: Handler) -> web.StreamR
     except Unauthenticated as err:
         raise AirtableError(401, UNAUTHORIZED, f"Invalid authentication: {err}.") from None
     relay(who, assertion)
+    method = getattr(handler, SERVES, None)
+    if method is not None:
+        _judge_early(method, who, request.match_info.get("base"))
     return await handler(request)
+
+
+def _judge_early(grpc_path: str, who: Caller, base_id: str | None) -> None:
+    rule = access.rule_for(grpc_path)
+    if rule is None:
+        raise RuntimeError(f"{grpc_path} declares no access")
+    try:
+        judge_token(rule, who, base_id)
+    except PermissionDenied as err:
+        raise AirtableError(
+            403,
+            INVALID_PERMISSIONS,
+            f"Invalid permissions, or the requested model was not found: {err}.",
+        ) from None
 
 
 def build_app(stubs: Stubs, assertions: Assertions) -> web.Application:

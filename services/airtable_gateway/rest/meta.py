@@ -10,7 +10,7 @@ from aiohttp import web
 from pyat.schema.v1 import schema_pb2
 from pyat.workspace.v1 import workspace_pb2
 
-from services.airtable_gateway.rest import shapes
+from services.airtable_gateway.rest import methods, shapes
 from services.airtable_gateway.rest.errors import invalid_request
 from services.airtable_gateway.rest.inputs import (
     JsonObject,
@@ -47,6 +47,7 @@ def routes() -> list[web.RouteDef]:
     ]
 
 
+@methods.serves(methods.LIST_BASES)
 async def list_bases(request: web.Request) -> web.Response:
     only(request.query, ("offset",), "the query")
     start = 0
@@ -70,6 +71,7 @@ async def list_bases(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+@methods.serves(methods.CREATE_BASE)
 async def create_base(request: web.Request) -> web.Response:
     """A base in a workspace, with its first tables. A base whose tables are refused is
     removed again, so a bad request leaves nothing behind."""
@@ -94,6 +96,7 @@ async def create_base(request: web.Request) -> web.Response:
     return web.json_response({"id": base_id, "tables": [shapes.table(t) for t in answer.tables]})
 
 
+@methods.serves(methods.LIST_TABLES)
 async def list_tables(request: web.Request) -> web.Response:
     only(request.query, ("include", "include[]"), "the query")
     include = [*request.query.getall("include", []), *request.query.getall("include[]", [])]
@@ -108,6 +111,7 @@ async def list_tables(request: web.Request) -> web.Response:
     )
 
 
+@methods.serves(methods.CREATE_TABLES)
 async def create_table(request: web.Request) -> web.Response:
     spec = _table_spec(await json_body(request))
     answer = await stubs_of(request).schema.CreateTables(
@@ -116,6 +120,7 @@ async def create_table(request: web.Request) -> web.Response:
     return web.json_response(shapes.table(answer.tables[0]))
 
 
+@methods.serves(methods.UPDATE_TABLE)
 async def update_table(request: web.Request) -> web.Response:
     body = await json_body(request)
     only(body, ("name", "description"), "the request body")
@@ -131,6 +136,7 @@ async def update_table(request: web.Request) -> web.Response:
     return web.json_response(shapes.table(answer.table))
 
 
+@methods.serves(methods.CREATE_FIELD)
 async def create_field(request: web.Request) -> web.Response:
     spec = _field_spec(await json_body(request))
     base_id, table_id = await _table_of(request)
@@ -140,6 +146,7 @@ async def create_field(request: web.Request) -> web.Response:
     return web.json_response(shapes.field(answer.field))
 
 
+@methods.serves(methods.UPDATE_FIELD)
 async def update_field(request: web.Request) -> web.Response:
     body = await json_body(request)
     only(body, ("name", "description", "options"), "the request body")

@@ -10,7 +10,7 @@ from google.protobuf import struct_pb2
 from multidict import MultiMapping
 from pyat.airtable.v1 import airtable_gateway_pb2 as at
 
-from services.airtable_gateway.rest import shapes
+from services.airtable_gateway.rest import methods, shapes
 from services.airtable_gateway.rest.errors import invalid_request
 from services.airtable_gateway.rest.inputs import (
     MAX_RECORDS,
@@ -69,10 +69,12 @@ def routes() -> list[web.RouteDef]:
     ]
 
 
+@methods.serves(methods.LIST_RECORDS)
 async def list_records(request: web.Request) -> web.Response:
     return await _list(request, _options_of_query(request.query))
 
 
+@methods.serves(methods.LIST_RECORDS)
 async def list_records_by_post(request: web.Request) -> web.Response:
     """Airtable's listRecords: the options in the body (time zone and locale may stay in the
     query), for formulas too long for a URL."""
@@ -152,6 +154,7 @@ def _output(options: JsonObject) -> at.Output:
     )
 
 
+@methods.serves(methods.GET_RECORD)
 async def get_record(request: web.Request) -> web.Response:
     options = _options_of_query(request.query)
     only(options, ("cellFormat", "timeZone", "userLocale", "returnFieldsByFieldId"), "the query")
@@ -166,6 +169,7 @@ async def get_record(request: web.Request) -> web.Response:
     return web.json_response(shapes.record(answer.record))
 
 
+@methods.serves(methods.CREATE_RECORDS)
 async def create_records(request: web.Request) -> web.Response:
     """Either {"records": [{"fields": ...}, ...]} or a single {"fields": ...}."""
     body = await json_body(request)
@@ -195,6 +199,7 @@ def _fields(item: JsonObject) -> struct_pb2.Struct:
     return shapes.to_struct(cells, "'fields'")
 
 
+@methods.serves(methods.UPDATE_RECORDS)
 async def update_records(request: web.Request) -> web.Response:
     """PATCH merges the given cells, PUT replaces them all; performUpsert matches records on
     fields and creates those that match none."""
@@ -221,6 +226,7 @@ async def update_records(request: web.Request) -> web.Response:
     return web.json_response(result)
 
 
+@methods.serves(methods.UPDATE_RECORDS)
 async def update_record(request: web.Request) -> web.Response:
     body = await json_body(request)
     only(body, (*_WRITE_OPTIONS, "fields"), "the request body")
@@ -246,6 +252,7 @@ async def _update(
     return answer
 
 
+@methods.serves(methods.DELETE_RECORDS)
 async def delete_records(request: web.Request) -> web.Response:
     only(request.query, ("records[]", "records"), "the query")
     record_ids = [*request.query.getall("records[]", []), *request.query.getall("records", [])]
@@ -255,6 +262,7 @@ async def delete_records(request: web.Request) -> web.Response:
     return web.json_response({"records": [{"id": i, "deleted": True} for i in deleted]})
 
 
+@methods.serves(methods.DELETE_RECORDS)
 async def delete_record(request: web.Request) -> web.Response:
     only(request.query, (), "the query")
     deleted = await _delete(request, [request.match_info["record"]])
