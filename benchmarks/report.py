@@ -17,6 +17,7 @@ matplotlib.use("Agg")  # no display: draw to a file
 
 import matplotlib.pyplot as plt
 
+from benchmarks import identity_costs
 from benchmarks.loadgen import PERCENTILES
 
 ROADMAP_MEMORY_MB = {
@@ -167,6 +168,7 @@ def markdown(data: dict[str, Any]) -> str:
     lines += _table(
         ["echo for", *SPECTRUM, "echo CPU/call µs", "generator CPU", "send lag p99"], rows
     )
+    lines += rest_echo_markdown(data["scenarios"])
     lines += [
         "",
         f"## Saturation (closed loop, {plan['concurrency']} callers) and capacity at target",
@@ -210,8 +212,88 @@ def markdown(data: dict[str, Any]) -> str:
     rows += [[label, "roadmap", f"{mb}", ""] for label, mb in data["roadmap_memory_mb"].items()]
     lines += _table(["process", "when", "RSS MB", "peak MB"], rows)
     lines += memory_summary(data)
+    lines += external_pass_markdown(data.get("external_pass"), plan["capacity_factors"])
+    if data.get("identity_costs"):
+        lines += ["", *identity_costs.markdown(data["identity_costs"])]
     lines += ["", *codec_markdown(data["codec"])]
     return "\n".join(lines) + "\n"
+
+
+def rest_echo_markdown(scenarios: list[dict[str, Any]]) -> list[str]:
+    """REST scenarios beside REST → Envoy → a bare HTTP echo, measured just before them."""
+    rows = [
+        [
+            s["name"],
+            *(_ms(s["rest_baseline"]["latency_ms"], name) for name in SPECTRUM),
+            *(f"{s['ratio_to_rest_echo'][name]:.1f}x" for name in ("p50", "p99")),
+        ]
+        for s in scenarios
+        if s.get("rest_baseline") and s.get("ratio_to_rest_echo")
+    ]
+    if not rows:
+        return []
+    return [
+        "",
+        "REST scenarios beside **REST → Envoy → bare echo** (an Envoy of its own in front of a "
+        "bare HTTP/1.1 server replying with as many bytes, sent the same requests at the same "
+        "rate just before): what the edge's checks, the transcoder and the service add.",
+        "",
+        *_table(["REST echo for", *SPECTRUM, "p50 xREST echo", "p99 xREST echo"], rows),
+    ]
+
+
+def external_pass_markdown(found: dict[str, Any] | None, factors: list[float]) -> list[str]:
+    """The scenarios a full run measures again on PostgreSQL, Redis and NATS."""
+    if not found or not found["scenarios"]:
+        return []
+    capacity = {c["name"]: c for c in found["capacity"]}
+    saturation = {s["name"]: s for s in found["saturation"]}
+    rows = []
+    for s in found["scenarios"]:
+        r = s["result"]
+        echo, rest = s["ratio_to_echo"] or {}, s.get("ratio_to_rest_echo") or {}
+        sat = saturation.get(s["name"])
+        rows.append(
+            [
+                s["name"],
+                f"{s['offered_rate']:g}",
+                f"{r['achieved_rate']:.0f}",
+                *(_ms(r["latency_ms"], name) for name in SPECTRUM),
+                _errors(r),
+                *(f"{rest[name]:.1f}x" if name in rest else "-" for name in ("p50", "p99")),
+                *(f"{echo[name]:.1f}x" if name in echo else "-" for name in ("p50", "p99")),
+                _cpu(r),
+                f"{sat['result']['achieved_rate']:.0f}" if sat else "-",
+                _capacity(capacity.get(s["name"]), factors),
+                "meets" if s["meets_target"] else "**MISSED**: " + "; ".join(s["misses"]),
+            ]
+        )
+    return [
+        "",
+        f"## Again on {found['storage']}",
+        "",
+        "A fabric of its own on these servers, with its own echo baselines measured just before.",
+        "",
+        *_table(
+            [
+                "scenario",
+                "offered/s",
+                "achieved/s",
+                *SPECTRUM,
+                "errors",
+                "p50 xREST echo",
+                "p99 xREST echo",
+                "p50 xecho",
+                "p99 xecho",
+                "CPU/call µs",
+                "saturation/s",
+                "capacity at target/s",
+                "target",
+            ],
+            rows,
+        ),
+        *rest_echo_markdown(found["scenarios"]),
+    ]
 
 
 def failures_markdown(failures: list[dict[str, str]]) -> list[str]:

@@ -1,4 +1,4 @@
-"""airtable-gateway's gRPC surface: authenticate, check the base, hand connected bases over,
+"""airtable-gateway's gRPC surface: the caller, the base checked, hand connected bases over,
 and delegate native ones to the domain modules."""
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from services.airtable_gateway.sort_indexes import SortIndexes
 from services.airtable_gateway.storage import Scope, rows_by_id
 from services.airtable_gateway.tables import Schemas
 from services.airtable_gateway.writes import Writes, record_not_found
+from services.shared import identity
 from services.shared.base_access import Action, BaseAccess
 from services.shared.errors import InvalidArgument
-from services.shared.identity import Caller, authenticate
+from services.shared.identity import Caller
 from services.shared.runtime import Context, Runtime
 from services.shared.secret_key import platform_secret
 
@@ -52,7 +53,7 @@ class AirtableGatewayServicer(airtable_gateway_pb2_grpc.AirtableGatewayServiceSe
         self.writes = Writes(runtime, self.schemas, self.renderer, RecordQuota(runtime))
 
     async def _caller(self, context: Context, base_id: str, action: Action) -> Caller:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         if not base_id:
             raise InvalidArgument("base_id is required", fields={"base_id": "required"})
         await self.access.require(caller, base_id, action)
@@ -114,18 +115,18 @@ class AirtableGatewayServicer(airtable_gateway_pb2_grpc.AirtableGatewayServiceSe
     async def ConnectBase(
         self, request: pb.ConnectBaseRequest, context: Context
     ) -> pb.ConnectBaseResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return pb.ConnectBaseResponse(connection=await self.connected.connect(caller, request))
 
     async def ListConnections(
         self, request: pb.ListConnectionsRequest, context: Context
     ) -> pb.ListConnectionsResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         return pb.ListConnectionsResponse(connections=await self.connected.list(caller))
 
     async def DisconnectBase(
         self, request: pb.DisconnectBaseRequest, context: Context
     ) -> pb.DisconnectBaseResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         await self.connected.disconnect(caller, request.base_id)
         return pb.DisconnectBaseResponse()

@@ -150,7 +150,8 @@ class Binder:
         except (FormulaError, ArithmeticError, ValueError, RecursionError):
             return UNKNOWN
 
-    def _refuse_at(self, node: Node, compute: Callable[[], Value | None]) -> Value | None:
+    def _refuse_at(self, node: Node, compute: Callable[[], Value]) -> Value:
+        """`compute()`, with a refusal turned into this node's BindError."""
         try:
             return compute()
         except Refused as err:

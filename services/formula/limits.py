@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from services.formula.values import FormulaError
 
-# Characters in any text a function or operator makes: Airtable's limit for a long text cell.
+# Characters in any text a function or operator makes (ours: Airtable documents no limit).
 MAX_TEXT = 100_000
 # Characters that all the texts made to work out one value may add up to, so that many texts
 # of MAX_TEXT (say, the arguments of one CONCATENATE) cannot pile up.

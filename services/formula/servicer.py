@@ -1,4 +1,4 @@
-"""formula-service's gRPC surface: authenticate, turn messages into engine inputs and back.
+"""formula-service's gRPC surface: turn messages into engine inputs and back.
 
 The engine's work runs in a worker thread, so that a formula as slow as its budget allows
 never holds up the event loop that serves every other call (RE2 lets go of the GIL too).
@@ -20,7 +20,6 @@ from services.formula.fields import inferred_fields, table_fields
 from services.formula.sql_dialects import Dialect, Postgres, Sqlite
 from services.formula.syntax import FormulaSyntaxError
 from services.shared.errors import InvalidArgument
-from services.shared.identity import authenticate
 from services.shared.runtime import Context, Runtime
 
 _DIALECTS: dict[int, Dialect] = {pb.DIALECT_POSTGRESQL: Postgres(), pb.DIALECT_SQLITE: Sqlite()}
@@ -63,7 +62,6 @@ class FormulaServicer(formula_pb2_grpc.FormulaServiceServicer):
         self.runtime = runtime
 
     async def Evaluate(self, request: pb.EvaluateRequest, context: Context) -> pb.EvaluateResponse:
-        await authenticate(context, self.runtime.clients)
         zone = _zone(request.time_zone)
 
         def evaluate() -> pb.EvaluateResponse:
@@ -81,7 +79,6 @@ class FormulaServicer(formula_pb2_grpc.FormulaServiceServicer):
         return await _run(evaluate)
 
     async def Check(self, request: pb.CheckRequest, context: Context) -> pb.CheckResponse:
-        await authenticate(context, self.runtime.clients)
         fields = tuple(table_fields(request.table))
         checked = await _run(lambda: engine.check(request.formula, fields))
         return pb.CheckResponse(
@@ -94,7 +91,6 @@ class FormulaServicer(formula_pb2_grpc.FormulaServiceServicer):
     async def Translate(
         self, request: pb.TranslateRequest, context: Context
     ) -> pb.TranslateResponse:
-        await authenticate(context, self.runtime.clients)
         dialect = _DIALECTS.get(request.dialect)
         if dialect is None:
             raise InvalidArgument(
@@ -114,7 +110,6 @@ class FormulaServicer(formula_pb2_grpc.FormulaServiceServicer):
     async def EvaluateRecords(
         self, request: pb.EvaluateRecordsRequest, context: Context
     ) -> pb.EvaluateRecordsResponse:
-        await authenticate(context, self.runtime.clients)
         zone = _zone(request.time_zone)
         fields = tuple(table_fields(request.table))
 

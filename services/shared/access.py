@@ -21,14 +21,12 @@ CALLER = access_pb2.Access.AUDIENCE_CALLER
 SESSION = access_pb2.Access.AUDIENCE_SESSION
 INTERNAL = access_pb2.Access.AUDIENCE_INTERNAL
 
-# Services that are not ours but share our gRPC port: health and reflection answer anyone,
-# and Envoy calls ext_authz before it knows who is calling.
+# Services every host adds beside ours: health and reflection answer anyone.
 FOREIGN_PUBLIC_SERVICES = frozenset(
     {
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
         "grpc.reflection.v1.ServerReflection",
-        "envoy.service.auth.v3.Authorization",
     }
 )
 

@@ -5,4 +5,3 @@ BASE_HEADER = "x-pyat-base-id"
 # The transcoder keeps a REST request's path and method here, and ext_authz judges by them.
 ORIGINAL_PATH_HEADER = "x-envoy-original-path"
 ORIGINAL_METHOD_HEADER = "x-envoy-original-method"
-

@@ -243,11 +243,6 @@ def bearer_token(context: Any) -> str:
     return token
 
 
-async def authenticate(context: Any, clients: Any = None) -> Caller:
-    """The caller the interceptor verified (kept while handlers move to `caller()`)."""
-    return caller(context)
-
-
 # Headers that carried identity before assertions; they grant nothing now, and the edge
 # still drops them from what clients send. ext_authz sets the first two for Envoy's rate
 # limit descriptors only.

@@ -307,7 +307,9 @@ class OutboxBus(EventBus):
                     await self._save(consumer)
             except Exception:
                 # The database is unreachable, say; keep trying, as a dead consumer is silent.
-                log.exception("consumer %s: reading the outbox failed", consumer.durable)
+                log.exception(
+                    "consumer %s: reading events or storing its place failed", consumer.durable
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_retry_delay_s)
                 continue

@@ -11,6 +11,7 @@ from typing import Any, TypeAlias
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
 
+from services.shared import access
 from services.shared.bus import EventBus, open_bus
 from services.shared.cache import Cache, open_cache
 from services.shared.clients import Clients
@@ -86,6 +87,9 @@ class ServiceSpec:
     migrations: Path | None = None
     # Background work to start once the server is up (event consumers and the like).
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    # Who may call a service whose contract is not ours (Envoy's ext_authz API), for all its
+    # methods; our own contracts declare it per method.
+    foreign_access: access.Rule | None = None
 
 
 def declare_service(
@@ -95,6 +99,7 @@ def declare_service(
     *,
     package: str,
     on_start: Sequence[str] = (),
+    foreign_access: access.Rule | None = None,
 ) -> ServiceSpec:
     """A service in a few lines: its name, its contract's service, and where its servicer
     class ("module:Class", built with the runtime) and its start-up hooks ("module:function",
@@ -119,6 +124,7 @@ def declare_service(
         add_to_server=add_to_server,
         migrations=migrations if migrations.is_dir() else None,
         on_start=start if on_start else None,
+        foreign_access=foreign_access,
     )
 
 

@@ -16,6 +16,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from services.shared import access
 from services.shared.admission import Gatekeeper
 from services.shared.config import Settings
 from services.shared.db import Database
@@ -62,7 +63,7 @@ class Host:
     async def start(self) -> None:
         gatekeeper = Gatekeeper(Assertions(assertion_key(self.settings)))
         server = grpc.aio.server(
-            interceptors=server_interceptors(gatekeeper), options=_SERVER_OPTIONS
+            interceptors=server_interceptors(gatekeeper, self._rules()), options=_SERVER_OPTIONS
         )
         self.port = server.add_insecure_port(f"{self.settings.grpc_host}:{self.settings.grpc_port}")
         if self.port == 0:
@@ -93,6 +94,20 @@ class Host:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self._metrics = serve_metrics(self.settings)
         log.info("serving", extra={"address": self.address, "services": names})
+
+    def _rules(self) -> access.Rules:
+        """Each method's access: the contracts', or what a foreign service's spec says."""
+        foreign = {
+            name: spec.foreign_access
+            for spec in self.specs
+            if spec.foreign_access is not None
+            for name in spec.grpc_services
+        }
+
+        def rule(path: str) -> access.Rule | None:
+            return foreign.get(path.lstrip("/").partition("/")[0]) or access.rule_for(path)
+
+        return rule
 
     async def stop(self, grace_s: float | None = None) -> None:
         """Stop taking calls, let calls in flight finish (up to the grace period), then close."""

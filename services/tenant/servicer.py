@@ -5,9 +5,9 @@ from __future__ import annotations
 from pyat.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.shared import identity
 from services.shared.db import utcnow
 from services.shared.errors import PermissionDenied
-from services.shared.identity import authenticate
 from services.shared.protos import timestamp
 from services.shared.runtime import Context, Runtime
 from services.tenant import invitations, quotas, tenants
@@ -62,7 +62,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateTenant(
         self, request: tenant_pb2.CreateTenantRequest, context: Context
     ) -> tenant_pb2.CreateTenantResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         name = tenants.check_new_tenant(
             tenant_id=request.tenant_id,
             owner_user_id=request.owner_user_id,
@@ -88,7 +88,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def GetMyTenant(
         self, request: tenant_pb2.GetMyTenantRequest, context: Context
     ) -> tenant_pb2.GetMyTenantResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         async with self.db.read() as session:
             tenant, _ = await tenants.membership(session, caller)
             return tenant_pb2.GetMyTenantResponse(tenant=await tenant_message(session, tenant))
@@ -96,7 +96,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def UpdateTenant(
         self, request: tenant_pb2.UpdateTenantRequest, context: Context
     ) -> tenant_pb2.UpdateTenantResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         tenant = await tenants.update_tenant(self.db, caller, name=request.name, plan=request.plan)
         self.runtime.outbox.notify()
         async with self.db.read() as session:
@@ -105,7 +105,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CheckQuota(
         self, request: tenant_pb2.CheckQuotaRequest, context: Context
     ) -> tenant_pb2.CheckQuotaResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         allowed, limit, used = await quotas.check_quota(
             self.db, caller, request.kind, request.amount, request.scope
         )
@@ -114,7 +114,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def RecordUsage(
         self, request: tenant_pb2.RecordUsageRequest, context: Context
     ) -> tenant_pb2.RecordUsageResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         async with self.db.read() as session:
             tenant, _ = await tenants.membership(session, caller)
         used = await quotas.record_usage(
@@ -125,7 +125,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def ListMembers(
         self, request: tenant_pb2.ListMembersRequest, context: Context
     ) -> tenant_pb2.ListMembersResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         async with self.db.read() as session:
             tenant, _ = await tenants.membership(session, caller)
             members = await tenants.list_members(session, tenant.id)
@@ -134,7 +134,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def CreateInvitation(
         self, request: tenant_pb2.CreateInvitationRequest, context: Context
     ) -> tenant_pb2.CreateInvitationResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         invitation, token = await invitations.create_invitation(
             self.db, caller, email=request.email, role=request.role
         )
@@ -145,7 +145,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def ListInvitations(
         self, request: tenant_pb2.ListInvitationsRequest, context: Context
     ) -> tenant_pb2.ListInvitationsResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         pending = await invitations.list_invitations(self.db, caller)
         return tenant_pb2.ListInvitationsResponse(
             invitations=[invitation_message(i) for i in pending]
@@ -154,7 +154,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     async def RevokeInvitation(
         self, request: tenant_pb2.RevokeInvitationRequest, context: Context
     ) -> tenant_pb2.RevokeInvitationResponse:
-        caller = await authenticate(context, self.runtime.clients)
+        caller = identity.caller()
         await invitations.revoke_invitation(self.db, caller, request.invitation_id)
         return tenant_pb2.RevokeInvitationResponse()
 

@@ -1,4 +1,4 @@
-"""workspace-service's gRPC surface: authenticate, hand over to the domain, wrap the answer."""
+"""workspace-service's gRPC surface: the caller, handed over to the domain; the answer wrapped."""
 
 from __future__ import annotations
 

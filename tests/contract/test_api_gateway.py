@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import grpc
 import pytest
@@ -31,6 +32,9 @@ from tests.contract.test_auth import register
 from tests.fixtures.callers import ASSERTIONS, TEST_SECRET
 from tests.fixtures.fabric import StartHost, free_port
 
+if TYPE_CHECKING:  # the async stub type exists only in the generated .pyi
+    from pyat.auth.v1.auth_pb2_grpc import AuthServiceAsyncStub as AuthStub
+
 BASE_A = new_id("app")
 RECORDS_READ = "data.records:read"
 
@@ -41,7 +45,7 @@ def authz(channel: grpc.aio.Channel) -> external_auth_pb2_grpc.AuthorizationStub
 
 
 @pytest.fixture
-def auth(channel: grpc.aio.Channel) -> auth_pb2_grpc.AuthServiceStub:
+def auth(channel: grpc.aio.Channel) -> AuthStub:
     return auth_pb2_grpc.AuthServiceStub(channel)
 
 
@@ -83,7 +87,7 @@ def bearer(token: str) -> str:
 
 
 async def personal_token(
-    auth: auth_pb2_grpc.AuthServiceStub,
+    auth: AuthStub,
     session: auth_pb2.RegisterResponse,
     scopes: Sequence[str],
     base_ids: Sequence[str] = (),
@@ -112,7 +116,7 @@ async def refused_within_a_second(
 
 
 async def test_a_session_token_passes_as_its_session(
-    authz: external_auth_pb2_grpc.AuthorizationStub, auth: auth_pb2_grpc.AuthServiceStub
+    authz: external_auth_pb2_grpc.AuthorizationStub, auth: AuthStub
 ) -> None:
     session = await register(auth)
     for method, path in [("GET", "/v1/users/me"), ("GET", f"/v0/{BASE_A}/T"), ("GET", None)]:
@@ -152,7 +156,7 @@ async def test_a_bad_token_is_401_unauthorized(
 
 
 async def test_a_token_signed_with_another_key_or_expired_is_401(
-    authz: external_auth_pb2_grpc.AuthorizationStub, auth: auth_pb2_grpc.AuthServiceStub
+    authz: external_auth_pb2_grpc.AuthorizationStub, auth: AuthStub
 ) -> None:
     session = await register(auth)
     user = session.user
@@ -177,7 +181,7 @@ async def test_a_native_grpc_caller_gets_a_plain_message(
 
 
 async def test_a_pat_passes_with_its_scopes_and_bases(
-    authz: external_auth_pb2_grpc.AuthorizationStub, auth: auth_pb2_grpc.AuthServiceStub
+    authz: external_auth_pb2_grpc.AuthorizationStub, auth: AuthStub
 ) -> None:
     session = await register(auth)
     created = await personal_token(auth, session, [RECORDS_READ], [BASE_A])
@@ -189,7 +193,7 @@ async def test_a_pat_passes_with_its_scopes_and_bases(
 
 
 async def test_a_revoked_pat_is_refused_within_a_second(
-    authz: external_auth_pb2_grpc.AuthorizationStub, auth: auth_pb2_grpc.AuthServiceStub
+    authz: external_auth_pb2_grpc.AuthorizationStub, auth: AuthStub
 ) -> None:
     session = await register(auth)
     created = await personal_token(auth, session, [RECORDS_READ])
@@ -203,7 +207,7 @@ async def test_a_revoked_pat_is_refused_within_a_second(
 
 
 async def test_an_ended_session_is_refused_within_a_second(
-    authz: external_auth_pb2_grpc.AuthorizationStub, auth: auth_pb2_grpc.AuthServiceStub
+    authz: external_auth_pb2_grpc.AuthorizationStub, auth: AuthStub
 ) -> None:
     session = await register(auth)
     request = check_request(bearer(session.access_token))
@@ -238,7 +242,7 @@ def rate_limited(response: external_auth_pb2.CheckResponse) -> dict[str, str]:
 
 
 async def test_a_tenant_over_its_rate_gets_429_at_once(
-    authz: external_auth_pb2_grpc.AuthorizationStub, auth: auth_pb2_grpc.AuthServiceStub
+    authz: external_auth_pb2_grpc.AuthorizationStub, auth: AuthStub
 ) -> None:
     session = await register(auth)
     request = check_request(bearer(session.access_token))
@@ -255,7 +259,7 @@ async def test_a_tenant_over_its_rate_gets_429_at_once(
 
 
 async def test_a_burst_to_one_base_is_held_until_its_tokens_are_due(
-    authz: external_auth_pb2_grpc.AuthorizationStub, auth: auth_pb2_grpc.AuthServiceStub
+    authz: external_auth_pb2_grpc.AuthorizationStub, auth: AuthStub
 ) -> None:
     session = await register(auth)
     request = check_request(bearer(session.access_token), "GET", f"/v0/{new_id('app')}/Tasks")
@@ -269,7 +273,7 @@ async def test_a_burst_to_one_base_is_held_until_its_tokens_are_due(
 
 
 async def test_past_the_longest_hold_a_base_answers_429_with_when_to_retry(
-    authz: external_auth_pb2_grpc.AuthorizationStub, auth: auth_pb2_grpc.AuthServiceStub
+    authz: external_auth_pb2_grpc.AuthorizationStub, auth: AuthStub
 ) -> None:
     session = await register(auth)
     base = new_id("app")

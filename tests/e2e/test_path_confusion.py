@@ -13,7 +13,7 @@ import httpcore
 import httpx
 import pytest
 
-from tests.e2e.test_airtable_rest import TASK_FIELDS, Account, call, create_base, sign_up
+from tests.e2e.test_airtable_rest import Account, call, create_base, sign_up
 
 # Each names base B while trying to look like something else; {a} is a base the token may
 # use, {b} the one it must not reach, {rec} a record of B.
@@ -92,7 +92,8 @@ async def base_with_secret(http: httpx.AsyncClient, account: Account) -> Target:
     """A base whose table Tasks has a field and a record named with a fresh secret, so any
     answer carrying its schema or its records is caught."""
     secret = "s" + secrets.token_hex(8)
-    base = await create_base(http, account, [*TASK_FIELDS, {"name": secret, "type": "email"}])
+    fields = [{"name": "Name", "type": "singleLineText"}, {"name": secret, "type": "email"}]
+    base = await create_base(http, account, fields)
     created = await call(
         http, "POST", f"/v0/{base['id']}/Tasks", account.pat, json={"fields": {"Name": secret}}
     )
@@ -116,7 +117,7 @@ async def assert_never_reaches(
 ) -> None:
     """Every disguise of `target`'s paths gets a 4xx (not a 429) without its secret."""
     leaks = []
-    calls = [("GET", template, None) for template in DISGUISES.values()]
+    calls: list[tuple[str, str, bytes | None]] = [("GET", t, None) for t in DISGUISES.values()]
     calls += [("POST", template, b"{}") for template in LIST_RECORDS.values()]
     for method, template, body in calls:
         path = disguised(template, allowed_base, target)

@@ -17,7 +17,6 @@ from services.edge.config import (
     GATEWAY_SERVICES,
     K8S_GATEWAY_SERVICE,
     MAX_REQUEST_BYTES,
-    OPEN_METHODS,
     STRIPPED_HEADERS,
     all_in_one_envoy_config,
     envoy_config,
@@ -28,7 +27,7 @@ from services.edge.config import (
 )
 from services.edge.process import envoy_binary
 from services.shared.config import Settings
-from services.shared.identity import IDENTITY_HEADERS, TENANT_HEADER
+from services.shared.identity import CALLER_HEADER, IDENTITY_HEADERS
 
 REPO = Path(__file__).resolve().parents[2]
 DESCRIPTOR_SET = REPO / "gen" / "pyat.binpb"
@@ -157,12 +156,12 @@ def test_identity_headers_are_removed_by_the_first_filter() -> None:
         "envoy.filters.http.buffer",
         "envoy.filters.http.grpc_json_transcoder",
         "envoy.filters.http.ext_authz",
-        "envoy.filters.http.ratelimit",
         "envoy.filters.http.router",
     ]
     removed = [m["remove"] for m in filters[0]["typed_config"]["mutations"]["request_mutations"]]
     assert sorted(removed) == sorted(STRIPPED_HEADERS)
     # Everything the gateway sets or judges by, so no client can supply it.
+    assert CALLER_HEADER in IDENTITY_HEADERS
     assert set(IDENTITY_HEADERS) | {
         "x-pyat-base-id",
         "x-envoy-original-path",
@@ -185,14 +184,8 @@ def test_ext_authz_fails_closed_and_rate_limiting_fails_open() -> None:
     assert authz["failure_mode_allow"] is False
     assert authz["status_on_error"] == {"code": "ServiceUnavailable"}
     assert authz["grpc_service"]["envoy_grpc"] == {"cluster_name": "pyat"}
-    limit = filters["envoy.filters.http.ratelimit"]
-    assert limit["failure_mode_deny"] is False
-    assert limit["rate_limit_service"]["grpc_service"]["envoy_grpc"] == {"cluster_name": "pyat"}
-    # Each descriptor needs a tenant, which only ext_authz can have set.
-    for rate_limit in limit["rate_limits"]:
-        headers = [a["request_headers"]["header_name"] for a in rate_limit["actions"]]
-        assert headers[0] == TENANT_HEADER
-        assert set(headers) <= set(STRIPPED_HEADERS)
+    # ext_authz applies the rate limits itself: no second Python hop.
+    assert "envoy.filters.http.ratelimit" not in filters
 
 
 def test_only_register_login_refresh_and_the_404_skip_ext_authz() -> None:
@@ -211,7 +204,10 @@ def test_only_register_login_refresh_and_the_404_skip_ext_authz() -> None:
         "/pyat.auth.v1.AuthService/Refresh",
         "not-found",
     }
-    assert OPEN_METHODS <= PUBLIC
+    # ...because the contracts declare exactly those public: nobody keeps a list by hand.
+    assert {m.grpc_path for m in http_methods(DESCRIPTOR_SET) if m.public} == open_routes - {
+        "not-found"
+    }
 
 
 def test_k8s_variant_has_one_dns_cluster_per_service() -> None:
@@ -236,12 +232,8 @@ def test_k8s_variant_has_one_dns_cluster_per_service() -> None:
     transcoder = http_filter(config, "grpc_json_transcoder")
     assert transcoder["proto_descriptor"] == "/etc/envoy/pyat.binpb"
     assert k8s_service_name("pyat.auth.v1.AuthService") == "auth-service"
-    # Envoy's ext_authz and rate limit calls go to api-gateway's own Service.
+    # Envoy's ext_authz calls go to api-gateway's own Service.
     assert http_filter(config, "ext_authz")["grpc_service"]["envoy_grpc"] == {
-        "cluster_name": "api-gateway-service"
-    }
-    rate_limit_service = http_filter(config, "ratelimit")["rate_limit_service"]
-    assert rate_limit_service["grpc_service"]["envoy_grpc"] == {
         "cluster_name": "api-gateway-service"
     }
     assert {k8s_service_name(s) for s in GATEWAY_SERVICES} == {"api-gateway-service"}

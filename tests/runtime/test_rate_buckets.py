@@ -1,4 +1,5 @@
-"""Token buckets in the cache (`Cache.take_token`), in process and on the machine's Redis.
+"""Token buckets in the cache (`Cache.take_token`, and `Cache.take_tokens` for several at once
+with reservations), in process and on the machine's Redis.
 
 A bucket's answers depend on when they are given, and a loaded machine may pause between any
 two calls. So the tests record when each call started and ended, and check every answer

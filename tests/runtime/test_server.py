@@ -30,6 +30,7 @@ from prometheus_client import REGISTRY
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from services.registry import SERVICES
+from services.shared import access
 from services.shared.errors import InvalidArgument
 from services.shared.runtime import Runtime, ServiceSpec
 from services.shared.telemetry import JsonFormatter
@@ -70,7 +71,12 @@ def _probe_spec() -> ServiceSpec:
         }
         server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(PROBE, handlers)])
 
-    return ServiceSpec(name="probe", grpc_services=(PROBE,), add_to_server=add)
+    return ServiceSpec(
+        name="probe",
+        grpc_services=(PROBE,),
+        add_to_server=add,
+        foreign_access=access.Rule(access.PUBLIC),
+    )
 
 
 @pytest.fixture(scope="module")
