@@ -127,7 +127,7 @@ def owned(address: str, users: tuple[User, ...]) -> tuple[Owned, ...]:
             mine = Owned(u, wsp.id, app.id)
             # A table no scenario asks about, so no scenario starts with its decision cached.
             probe = check(mine, "tblSetupProbe0001")
-            answer = permissions.Check(probe, metadata=as_caller(u), timeout=30)
+            answer = permissions.Check(probe, metadata=for_caller(u), timeout=30)
             if not (answer.allowed and answer.role == perm.ROLE_OWNER):
                 raise RuntimeError(f"no owner grant found for {u.user_id} on {wsp.id}: {answer}")
             result.append(mine)
@@ -180,7 +180,7 @@ COLD_CALLS = 60_000
 def check_cold(env: Env) -> list[Call]:
     mine = itertools.cycle(owned_by(env))
     return [
-        Call(check(o, table("c", n)).SerializeToString(), as_caller(o.user))
+        Call(check(o, table("c", n)).SerializeToString(), for_caller(o.user))
         for n, o in zip(range(COLD_CALLS), mine, strict=False)
     ]
 

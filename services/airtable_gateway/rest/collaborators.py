@@ -140,11 +140,18 @@ def _act_for_caller(scopes: Sequence[str], base_id: str | None) -> None:
         raise AirtableError(401, AUTHENTICATION_REQUIRED, "Authentication required.")
     if who.personal:
         if not any(scope in who.scopes for scope in scopes):
-            raise AirtableError(403, INVALID_PERMISSIONS, f"this token lacks the {scopes[0]} scope")
+            raise _forbidden(f"this token lacks the {scopes[0]} scope")
         if who.token_bases and base_id not in who.token_bases:
-            what = "this base" if base_id else "workspaces"
-            raise AirtableError(403, INVALID_PERMISSIONS, f"this token has no access to {what}")
+            raise _forbidden(
+                f"this token has no access to {'this base' if base_id else 'workspaces'}"
+            )
     identity.act_as(who.on_behalf(_SERVICE))
+
+
+def _forbidden(why: str) -> AirtableError:
+    # Worded as the front words the refusals of the methods its other routes serve.
+    message = f"Invalid permissions, or the requested model was not found: {why}."
+    return AirtableError(403, INVALID_PERMISSIONS, message)
 
 
 def _includes(request: web.Request, allowed: Collection[str]) -> set[str]:
