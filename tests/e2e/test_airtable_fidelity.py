@@ -319,13 +319,13 @@ async def test_base_and_workspace_information_show_collaborators(
     assert as_bob["inviteLinks"] == {"baseInviteLinks": [], "workspaceInviteLinks": []}
     assert len(as_bob["individualCollaborators"]["workspaceCollaborators"]) == 2
 
-    # Airtable's scope suffices (schema.bases:read does too, for the base alone).
+    # Airtable's scope suffices, for both.
     session = alice.session["access_token"]
     scoped = await personal_token(http, session, [WORKSPACES_READ])
     assert (await call(http, "GET", workspace_path, scoped))["baseIds"] == [seen["base_id"]]
+    assert (await call(http, "GET", base_path, scoped))["id"] == seen["base_id"]
     schema_only = await personal_token(http, session, ["schema.bases:read"])
-    assert (await call(http, "GET", base_path, schema_only))["id"] == seen["base_id"]
-    # A token without either, or limited to other bases, is refused.
+    # A token without it, or limited to other bases, is refused.
     records_only = await personal_token(http, session, ["data.records:read"])
     other_base = await call(
         http, "POST", "/v1/auth/tokens", session,
@@ -333,7 +333,8 @@ async def test_base_and_workspace_information_show_collaborators(
               "base_ids": [(await create_base(http, alice))["id"]]},
     )  # fmt: skip
     refusals = [
-        (base_path, records_only), (workspace_path, records_only), (workspace_path, schema_only),
+        (base_path, records_only), (workspace_path, records_only), (base_path, schema_only),
+        (workspace_path, schema_only),
         (base_path, other_base["token"]), (workspace_path, other_base["token"]),
     ]  # fmt: skip
     for path, token in refusals:

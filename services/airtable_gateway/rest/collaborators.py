@@ -5,10 +5,9 @@
 WorkspaceService says whether the caller may see the base or workspace at all; the grants
 permission-service keeps on it are its collaborators, and user-service gives their emails.
 
-A personal access token reads these with Airtable's `workspacesAndBases:read` scope (base
-information also with `schema.bases:read`), which no method of the contracts names: so these
-routes judge the token here, as the edge would, and then call on the caller's behalf, as a
-service does, instead of passing the caller's own assertion on.
+A personal access token reads these with Airtable's `workspacesAndBases:read` scope, which
+GetBase and GetWorkspace declare: each route is judged by the method it serves, and the
+lookups that fill in its answer are then made on the caller's behalf.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from pyat.permission.v1 import permission_pb2
 from pyat.user.v1 import user_pb2
 from pyat.workspace.v1 import workspace_pb2
 
+from services.airtable_gateway.rest import methods
 from services.airtable_gateway.rest.errors import AirtableError, invalid_request
 from services.airtable_gateway.rest.inputs import JsonObject, only
 from services.airtable_gateway.rest.shapes import airtable_time, collaborator_level
@@ -29,8 +29,6 @@ from services.airtable_gateway.rest.stubs import Stubs, stubs_of
 from services.shared import identity
 from services.shared.airtable_errors import AUTHENTICATION_REQUIRED, INVALID_PERMISSIONS
 
-WORKSPACES_AND_BASES_READ = "workspacesAndBases:read"
-SCHEMA_READ = "schema.bases:read"
 # Who the calls these routes make come from, on the caller's behalf.
 _SERVICE = "airtable-gateway"
 
@@ -52,12 +50,13 @@ def routes() -> list[web.RouteDef]:
     ]
 
 
+@methods.serves(methods.GET_BASE)
 async def get_base(request: web.Request) -> web.Response:
     base_id = request.match_info["base"]
-    _act_for_caller((WORKSPACES_AND_BASES_READ, SCHEMA_READ), base_id)
     include = _includes(request, _BASE_INCLUDES)
     stubs = stubs_of(request)
     answer = await stubs.workspace.GetBase(workspace_pb2.GetBaseRequest(base_id=base_id))
+    _on_behalf_of_the_caller()
     base = answer.base
     body: JsonObject = {
         "id": base.id,
@@ -87,13 +86,18 @@ async def get_base(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+@methods.serves(methods.GET_WORKSPACE)
 async def get_workspace(request: web.Request) -> web.Response:
-    _act_for_caller((WORKSPACES_AND_BASES_READ,), None)
+    who = identity.current_caller()
+    if who is not None and who.token_bases:
+        # Airtable gives a token the workspaces it names; ours name bases only.
+        raise _forbidden("this token is limited to some bases and has no access to workspaces")
     include = _includes(request, _WORKSPACE_INCLUDES)
     stubs = stubs_of(request)
     answer = await stubs.workspace.GetWorkspace(
         workspace_pb2.GetWorkspaceRequest(workspace_id=request.match_info["workspace"])
     )
+    _on_behalf_of_the_caller()
     workspace = answer.workspace
     # The bases the caller can read.
     listed = await stubs.workspace.ListBases(
@@ -131,20 +135,12 @@ async def get_workspace(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-def _act_for_caller(scopes: Sequence[str], base_id: str | None) -> None:
-    """Refuse a personal access token without one of `scopes`, or limited to bases other
-    than `base_id` (to some bases only, for a workspace: it was given no workspace); then make
-    the calls that follow on the caller's behalf."""
+def _on_behalf_of_the_caller() -> None:
+    """The route's own method has been judged (its `serves` mark): the lookups that fill in
+    the answer are made for the caller, as services make them."""
     who = identity.current_caller()
     if who is None:
         raise AirtableError(401, AUTHENTICATION_REQUIRED, "Authentication required.")
-    if who.personal:
-        if not any(scope in who.scopes for scope in scopes):
-            raise _forbidden(f"this token lacks the {scopes[0]} scope")
-        if who.token_bases and base_id not in who.token_bases:
-            raise _forbidden(
-                f"this token has no access to {'this base' if base_id else 'workspaces'}"
-            )
     identity.act_as(who.on_behalf(_SERVICE))
 
 
