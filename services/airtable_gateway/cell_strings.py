@@ -7,8 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.airtable_gateway.tables import LINK
-from services.airtable_gateway.time_zones import time_zone
 from services.shared.errors import InvalidArgument
+from services.shared.time_zones import time_zone
 
 _LIST_SEPARATOR = ", "
 

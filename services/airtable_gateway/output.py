@@ -15,12 +15,12 @@ from services.airtable_gateway.cell_strings import cell_string
 from services.airtable_gateway.computed import Computed
 from services.airtable_gateway.storage import Row
 from services.airtable_gateway.tables import COMPUTED_TYPES, LINK, TableSchema
-from services.airtable_gateway.time_zones import time_zone
 from services.airtable_gateway.values import is_empty
 from services.shared.errors import InvalidArgument
 from services.shared.identity import Caller
 from services.shared.protos import timestamp
 from services.shared.structs import to_struct
+from services.shared.time_zones import time_zone
 
 
 @dataclass(frozen=True)

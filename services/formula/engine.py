@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from services.formula.compiler import Bound, bind
 from services.formula.evaluator import Compiled, Env, compile_bound, evaluate
@@ -18,6 +18,7 @@ from services.formula.sql import Translation, Translator, Untranslatable
 from services.formula.sql_dialects import Dialect
 from services.formula.sql_functions import RULES
 from services.formula.syntax import TOO_DEEP, FieldRef, FormulaSyntaxError, field_refs, parse
+from services.shared.time_zones import airtable_zone
 
 
 class BadTimeZone(ValueError):
@@ -25,10 +26,10 @@ class BadTimeZone(ValueError):
 
 
 def time_zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadTimeZone(f"unknown time zone {name!r}") from None
+    zone = airtable_zone(name or "UTC")
+    if zone is None:
+        raise BadTimeZone(f"unknown time zone {name!r}")
+    return zone
 
 
 @lru_cache(maxsize=1024)

@@ -17,11 +17,11 @@ from sqlalchemy import delete, select
 from services import permission
 from services.permission.decisions import DECISION_TTL_S, VERSION_MEMO_S
 from services.permission.storage import GrantRow
-from tests.fixtures.callers import caller_metadata
 from services.shared.ids import new_id
 from services.shared.outbox import OutboxRow, add_event
 from services.shared.server import Host
 from tests.contract.test_auth import field_violations
+from tests.fixtures.callers import caller_metadata
 from tests.fixtures.fabric import StartHost
 from tests.fixtures.infra import delete_stream
 

@@ -24,8 +24,8 @@ from services.shared.outbox import OutboxRow
 from services.shared.server import Host
 from services.tenant.quotas import MAX_USAGE, month_of
 from services.tenant.storage import Invitation, Usage
-from tests.fixtures.callers import caller_metadata, service_metadata
 from tests.contract.test_auth import field_violations, new_email, register
+from tests.fixtures.callers import caller_metadata, service_metadata
 
 Metadata = tuple[tuple[str, str], ...]
 OK = grpc.StatusCode.OK

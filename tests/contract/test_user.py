@@ -7,8 +7,8 @@ import pytest
 from pyat.auth.v1 import auth_pb2_grpc
 from pyat.user.v1 import user_pb2, user_pb2_grpc
 
-from tests.fixtures.callers import caller_metadata
 from tests.contract.test_auth import register
+from tests.fixtures.callers import caller_metadata
 
 
 @pytest.fixture

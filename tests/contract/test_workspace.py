@@ -23,12 +23,12 @@ from pyat.workspace.v1 import workspace_pb2_grpc
 from sqlalchemy import select
 
 from services import permission, workspace
-from tests.fixtures.callers import caller_metadata
 from services.shared.ids import looks_like, new_id
 from services.shared.outbox import OutboxRow
 from services.shared.server import Host
 from services.workspace.storage import BaseEntry, Workspace
 from tests.contract.test_auth import PASSWORD, field_violations
+from tests.fixtures.callers import caller_metadata
 from tests.fixtures.fabric import StartHost
 
 Metadata = tuple[tuple[str, str], ...]

@@ -18,8 +18,8 @@ import pytest
 import requests
 from pyairtable import Api
 
-from services.airtable_gateway.time_zones import time_zone
 from services.shared.errors import InvalidArgument
+from services.shared.time_zones import time_zone
 from tests.e2e.test_airtable_rest import (
     EVERY_SCOPE,
     Account,

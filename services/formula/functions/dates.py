@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
@@ -16,6 +16,7 @@ from services.formula.functions import registry
 from services.formula.functions.registry import Context
 from services.formula.moment import DAYS, format_date, parse_date
 from services.formula.values import FormulaError, Value, iso, parse_iso_date, to_number, to_text
+from services.shared.time_zones import airtable_zone
 
 _UNITS = {
     "milliseconds": "ms", "millisecond": "ms", "ms": "ms", "seconds": "s", "second": "s",
@@ -41,10 +42,10 @@ def unit(value: Value, default: str) -> str:
 
 
 def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise FormulaError(f"unknown time zone {name!r}") from None
+    found = airtable_zone(name)
+    if found is None:
+        raise FormulaError(f"unknown time zone {name!r}")
+    return found
 
 
 def to_date(ctx: Context, value: Value) -> dt.datetime | None:

@@ -1,5 +1,6 @@
 """Airtable's time zone names, resolved in one place for every path that takes a `timeZone`:
-filters, sorts, formula fields and string cells all see the same zone for the same name.
+filters, sorts, formula fields, string cells and formula-engine's SET_TIMEZONE all see the
+same zone for the same name.
 
 Airtable accepts the IANA names of its "Supported timezones for SET_TIMEZONE" list and writes
 UTC as 'utc'; the tz database spells it 'UTC', so that one name is matched in any case.
@@ -22,15 +23,19 @@ def _known() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def time_zone(name: str, argument: str = "output.time_zone") -> zoneinfo.ZoneInfo:
-    """The zone Airtable means by `name`; INVALID_ARGUMENT naming `argument` for an unknown one.
-
-    The zone's `key` is the canonical name to pass on to other services.
-    """
+def airtable_zone(name: str) -> zoneinfo.ZoneInfo | None:
+    """The zone Airtable means by `name`, or None for a name it doesn't know. The zone's `key`
+    is the canonical name to pass on to other services."""
     key = _LOWER_CASE_NAMES.get(name.lower(), name)
-    if key not in _known():
+    return zoneinfo.ZoneInfo(key) if key in _known() else None
+
+
+def time_zone(name: str, argument: str = "output.time_zone") -> zoneinfo.ZoneInfo:
+    """The zone Airtable means by `name`; INVALID_ARGUMENT naming `argument` for an unknown one."""
+    zone = airtable_zone(name)
+    if zone is None:
         raise InvalidArgument(
             f"unknown time zone {name!r}",
             fields={argument: "not one of Airtable's supported time zones"},
         )
-    return zoneinfo.ZoneInfo(key)
+    return zone
