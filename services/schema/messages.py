@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
-from google.protobuf import struct_pb2
 from pyat.schema.v1 import schema_pb2
 
 from services.schema.formulas import display
 from services.schema.storage import BaseSchema, FieldRow, TableRow, ViewRow
-
-
-def struct(values: dict[str, Any]) -> struct_pb2.Struct:
-    message = struct_pb2.Struct()
-    message.update(values)
-    return message
+from services.shared.structs import to_struct
 
 
 def field(row: FieldRow, names: dict[str, str]) -> schema_pb2.Field:
@@ -29,7 +22,7 @@ def field(row: FieldRow, names: dict[str, str]) -> schema_pb2.Field:
         name=row.name,
         type=row.type,
         description=row.description,
-        options=struct(options),
+        options=to_struct(options),
     )
 
 

@@ -14,6 +14,7 @@ from services.schema.field_types import Options, default_options, plain_options
 from services.schema.formulas import FormulaChecker
 from services.schema.storage import FieldRow, TableRow
 from services.shared.errors import NotFound
+from services.shared.structs import to_struct
 
 # What Airtable shows as a formula's result, by formula-engine's result type.
 _RESULT_TYPES = {"number": "number", "boolean": "checkbox", "date": "dateTime"}
@@ -86,7 +87,7 @@ class Relations:
         formula = opts.text("formula", DEFAULT_ROLLUP, required=True)
         values = schema_pb2.Field(
             id=_ROLLUP_VALUES_ID, name="values", type=target.type,
-            options=messages.struct(target.options),
+            options=to_struct(target.options),
         )  # fmt: skip
         checked = await self.checker.check(
             formula,

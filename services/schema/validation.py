@@ -24,6 +24,7 @@ from services.shared.errors import InvalidArgument
 from services.shared.identity import Caller
 from services.shared.ids import new_id
 from services.shared.runtime import Runtime
+from services.shared.structs import to_struct
 
 EDIT_RECORDS = permission_pb2.ACTION_EDIT_RECORDS
 _COLLABORATORS = frozenset({"singleCollaborator", "multipleCollaborators"})
@@ -66,7 +67,7 @@ class CellValidator:
                     cells[row.id] = stored(row, value, ctx)
                 except BadCell as bad:
                     raise _cell_error(i, row, value, bad) from None
-            out.append(messages.struct(cells))
+            out.append(to_struct(cells))
         if not ctx.new_choices:
             return out, messages.table_in(schema, table)
         return out, await self._add_choices(caller, request.base_id, table.id, ctx.new_choices)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format
 from pyat.events.v1 import events_pb2
 from pyat.user.v1 import user_pb2, user_pb2_grpc
 
@@ -15,6 +15,7 @@ from services.shared.ids import looks_like
 from services.shared.outbox import add_event
 from services.shared.protos import timestamp
 from services.shared.runtime import Context, Runtime
+from services.shared.structs import to_struct
 from services.user import profiles
 from services.user.profiles import create_profile
 from services.user.storage import Profile, profile_in_tenant
@@ -29,8 +30,7 @@ def _cache_key(tenant_id: str, user_id: str) -> str:
 
 
 def to_message(profile: Profile) -> user_pb2.User:
-    preferences = struct_pb2.Struct()
-    preferences.update(json.loads(profile.preferences or "{}"))
+    preferences = to_struct(json.loads(profile.preferences or "{}"))
     return user_pb2.User(
         id=profile.id,
         tenant_id=profile.tenant_id,
