@@ -214,7 +214,7 @@ async def rewrite_choices(
     every record of the table that has the field. Returns how many records changed."""
     dialect = session.get_bind().dialect.name
     has_field = (
-        records.c.cells.has_key(field_id)
+        cast(records.c.cells, JSONB).has_key(field_id)
         if dialect == "postgresql"
         else func.json_type(records.c.cells, f'$."{field_id}"').is_not(None)
     )

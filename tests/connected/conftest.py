@@ -45,13 +45,17 @@ class SendLog:
         )
 
 
+@pytest.fixture(autouse=True)
+def short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests paced 1/5 s apart may still arrive at the fake closer than that on a loaded
+    machine, and be answered 429 as Airtable would. The client then waits Airtable's 30 s;
+    here 0.2 s, so such a 429 costs a test little (tests that count requests skip 429s)."""
+    monkeypatch.setattr(airtable, "BACKOFF_S", 0.2)
+
+
 @pytest.fixture
 def sends(monkeypatch: pytest.MonkeyPatch) -> SendLog:
-    """Record every request the Airtable client sends, in this test, in any fabric.
-
-    A 429 the fake answers only because requests arrived closer than they were sent is
-    retried after a short backoff rather than Airtable's 30 s, so it costs the test little.
-    """
+    """Record every request the Airtable client sends, in this test, in any fabric."""
     log = SendLog()
     send = AirtableClient._send
 
@@ -60,5 +64,4 @@ def sends(monkeypatch: pytest.MonkeyPatch) -> SendLog:
         return await send(self, target, *args)
 
     monkeypatch.setattr(AirtableClient, "_send", recorded)
-    monkeypatch.setattr(airtable, "BACKOFF_S", 0.2)
     return log

@@ -73,7 +73,9 @@ def bad_identities() -> dict[str, tuple[tuple[str, str], ...]]:
             ("x-pyat-user-id", USER),
             ("x-pyat-scopes", "data.records:read data.records:write"),
         ),
-        "expired": ((CALLER_HEADER, ASSERTIONS.sign(me, now=time.time() - 3600)),),
+        "expired": (
+            (CALLER_HEADER, ASSERTIONS.sign(me, now=time.time() - 2 * ASSERTIONS.lifetime_s)),
+        ),
         "wrong key": ((CALLER_HEADER, wrong_key.sign(me)),),
         "tenant changed": (
             (CALLER_HEADER, _altered_tenant(ASSERTIONS.sign(me), "ten" + "B" * 14)),

@@ -29,8 +29,12 @@ from tests.fixtures.callers import caller_metadata, service_metadata
 
 Metadata = tuple[tuple[str, str], ...]
 OK = grpc.StatusCode.OK
-# ClaimInvitation is internal: auth-service calls it, as itself, during Register.
-AS_AUTH = service_metadata("auth")
+
+
+def as_auth() -> Metadata:
+    """ClaimInvitation is internal: auth-service calls it, as itself, during Register. Signed
+    at each call: an assertion lives a minute, less than this module may take to run."""
+    return service_metadata("auth")
 
 
 def identity(tenant_id: str, user_id: str) -> Metadata:
@@ -97,7 +101,7 @@ async def join(
         pb.ClaimInvitationRequest(
             token=invited.token, email=invited.invitation.email, user_id=user_id
         ),
-        metadata=AS_AUTH,
+        metadata=as_auth(),
     )
     assert (claimed.tenant_id, claimed.role) == (by.tenant_id, role)
     return Person(by.tenant_id, user_id)
@@ -705,7 +709,7 @@ async def test_invitation_end_to_end(
     user_id = new_id("usr")
     claimed = await tenants.ClaimInvitation(
         pb.ClaimInvitationRequest(token=token, email=email.title(), user_id=user_id),
-        metadata=AS_AUTH,
+        metadata=as_auth(),
     )
     assert (claimed.tenant_id, claimed.role) == (owner.tenant_id, pb.TENANT_ROLE_MEMBER)
 
@@ -789,7 +793,7 @@ async def claim(
     stub: tenant_pb2_grpc.TenantServiceStub, token: str, email: str, user_id: str | None = None
 ) -> grpc.StatusCode:
     request = pb.ClaimInvitationRequest(token=token, email=email, user_id=user_id or new_id("usr"))
-    return await status_of(stub.ClaimInvitation(request, metadata=AS_AUTH))
+    return await status_of(stub.ClaimInvitation(request, metadata=as_auth()))
 
 
 async def test_claim_with_another_email_is_refused(
@@ -873,7 +877,7 @@ async def test_a_second_invitation_to_an_email_replaces_the_first(
     assert await claim(tenants, first.token, email) is grpc.StatusCode.FAILED_PRECONDITION
     claimed = await tenants.ClaimInvitation(
         pb.ClaimInvitationRequest(token=second.token, email=email, user_id=new_id("usr")),
-        metadata=AS_AUTH,
+        metadata=as_auth(),
     )
     assert claimed.role == pb.TENANT_ROLE_ADMIN
 
@@ -931,7 +935,7 @@ async def test_claim_rejects_bad_input_and_spends_nothing(
         email=invited.invitation.email if email is None else email,
         user_id=new_id("usr") if user_id is None else user_id,
     )
-    err = await error_of(tenants.ClaimInvitation(request, metadata=AS_AUTH))
+    err = await error_of(tenants.ClaimInvitation(request, metadata=as_auth()))
     assert err.code() is code
     assert len(err.details()) < 200
     assert await claim(tenants, invited.token, invited.invitation.email) is OK
