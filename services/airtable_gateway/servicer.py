@@ -7,18 +7,18 @@ from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from pyat.airtable.v1 import airtable_gateway_pb2_grpc
 from pyat.permission.v1 import permission_pb2
 
-from services.airtable_gateway.collaborators import Collaborators
-from services.airtable_gateway.computed import Computed
 from services.airtable_gateway.connected import ConnectedBases
-from services.airtable_gateway.formulas import Formulas
-from services.airtable_gateway.listing import Listing
-from services.airtable_gateway.offsets import Offsets
-from services.airtable_gateway.output import Renderer, output_spec
-from services.airtable_gateway.quota import RecordQuota
-from services.airtable_gateway.sort_indexes import SortIndexes
-from services.airtable_gateway.storage import Scope, rows_by_id
-from services.airtable_gateway.tables import Schemas
-from services.airtable_gateway.writes import Writes, record_not_found
+from services.airtable_gateway.native.collaborators import Collaborators
+from services.airtable_gateway.native.computed import Computed
+from services.airtable_gateway.native.formulas import Formulas
+from services.airtable_gateway.native.listing import Listing
+from services.airtable_gateway.native.offsets import Offsets
+from services.airtable_gateway.native.output import Renderer, output_spec
+from services.airtable_gateway.native.quota import RecordQuota
+from services.airtable_gateway.native.sort_indexes import SortIndexes
+from services.airtable_gateway.native.storage import Scope, rows_by_id
+from services.airtable_gateway.native.tables import Schemas
+from services.airtable_gateway.native.writes import Writes, record_not_found
 from services.shared import identity
 from services.shared.base_access import Action, BaseAccess
 from services.shared.errors import InvalidArgument

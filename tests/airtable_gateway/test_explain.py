@@ -13,7 +13,7 @@ from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
-from services.airtable_gateway.sort_indexes import PREFIX
+from services.airtable_gateway.native.sort_indexes import PREFIX
 from services.shared.db import Database
 from services.shared.server import Host
 from tests.airtable_gateway.helpers import cells, new_base, records_scanned, spec, until

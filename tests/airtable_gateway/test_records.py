@@ -14,7 +14,7 @@ from pyat.permission.v1 import permission_pb2 as perm
 from pyat.schema.v1 import schema_pb2
 from sqlalchemy import select
 
-from services.airtable_gateway.storage import records
+from services.airtable_gateway.native.storage import records
 from services.shared.ids import looks_like
 from services.shared.outbox import OutboxRow
 from tests.airtable_gateway.helpers import Base, Fabric, cells, fails, new_base, spec, struct

@@ -11,8 +11,8 @@ from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from pyat.schema.v1 import schema_pb2
 from sqlalchemy import text
 
-from services.airtable_gateway.sort_indexes import MIN_RECORDS, PREFIX
-from services.airtable_gateway.storage import counters, records
+from services.airtable_gateway.native.sort_indexes import MIN_RECORDS, PREFIX
+from services.airtable_gateway.native.storage import counters, records
 from services.shared.db import Database
 from services.shared.server import Host
 from tests.airtable_gateway.helpers import (

@@ -17,7 +17,7 @@ from google.protobuf import struct_pb2
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from pyat.airtable.v1 import airtable_gateway_pb2_grpc
 
-from services.airtable_gateway import listing
+from services.airtable_gateway.native import listing
 from services.formula.limits import EVALUATION_BUDGET_S
 from tests.e2e.test_airtable_rest import Account, airtable_error, create_base, sign_up
 from tests.e2e.test_gateway import bearer

@@ -1,8 +1,8 @@
 """Connected Airtable bases: a tenant's own Airtable base, served through our API.
 
 The records of such a base stay at Airtable; every record call is forwarded there with the
-tenant's token. The core servicer authenticates the caller and checks the base permission,
-then hands the call here whenever `lookup()` finds a connection.
+tenant's token. The servicer (the caller already admitted) checks the base permission, then
+hands the call here whenever `lookup()` finds a connection.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.airtable_gateway.storage import RecordsBase
+from services.airtable_gateway.native.storage import RecordsBase
 from services.shared.db import UTCDateTime
 
 

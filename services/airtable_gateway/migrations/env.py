@@ -1,4 +1,4 @@
-from services.airtable_gateway.storage import RecordsBase
+from services.airtable_gateway.native.storage import RecordsBase
 from services.shared import migration_env
 
 migration_env.run(RecordsBase.metadata)

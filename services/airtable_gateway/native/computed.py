@@ -10,11 +10,11 @@ from pyat.formula.v1 import formula_pb2
 from pyat.schema.v1 import schema_pb2
 from sqlalchemy import select
 
-from services.airtable_gateway.collaborators import Collaborators
-from services.airtable_gateway.formulas import Formulas
-from services.airtable_gateway.storage import ROW_COLUMNS, Row, records, to_row
-from services.airtable_gateway.tables import Schemas, TableSchema
-from services.airtable_gateway.values import iso
+from services.airtable_gateway.native.collaborators import Collaborators
+from services.airtable_gateway.native.formulas import Formulas
+from services.airtable_gateway.native.storage import ROW_COLUMNS, Row, records, to_row
+from services.airtable_gateway.native.tables import Schemas, TableSchema
+from services.airtable_gateway.native.values import iso
 from services.shared.db import Database
 from services.shared.identity import Caller
 from services.shared.protos import timestamp

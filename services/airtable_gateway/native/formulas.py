@@ -14,7 +14,7 @@ from google.protobuf import json_format
 from prometheus_client import Counter
 from pyat.formula.v1 import formula_pb2, formula_pb2_grpc
 
-from services.airtable_gateway.tables import TableSchema
+from services.airtable_gateway.native.tables import TableSchema
 from services.shared.clients import translate
 from services.shared.errors import InvalidArgument
 from services.shared.runtime import Runtime

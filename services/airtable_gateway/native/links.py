@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.airtable_gateway.storage import (
+from services.airtable_gateway.native.storage import (
     Row,
     Scope,
     ids_matching,
@@ -18,7 +18,7 @@ from services.airtable_gateway.storage import (
     rows_by_id,
     save_cells,
 )
-from services.airtable_gateway.tables import LINK, TableSchema
+from services.airtable_gateway.native.tables import LINK, TableSchema
 from services.shared.errors import InvalidArgument
 from services.shared.identity import Caller
 

@@ -20,7 +20,7 @@ from sqlalchemy import Select, TextualSelect, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
-from services.airtable_gateway.storage import counters, table_literal
+from services.airtable_gateway.native.storage import counters, table_literal
 from services.shared.db import Database
 
 log = logging.getLogger("pyat.airtable_gateway.sort_indexes")

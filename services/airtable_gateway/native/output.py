@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from pyat.schema.v1 import schema_pb2
 
-from services.airtable_gateway.cell_strings import cell_string
-from services.airtable_gateway.computed import Computed
-from services.airtable_gateway.storage import Row
-from services.airtable_gateway.tables import COMPUTED_TYPES, LINK, TableSchema
-from services.airtable_gateway.values import is_empty
+from services.airtable_gateway.native.cell_strings import cell_string
+from services.airtable_gateway.native.computed import Computed
+from services.airtable_gateway.native.storage import Row
+from services.airtable_gateway.native.tables import COMPUTED_TYPES, LINK, TableSchema
+from services.airtable_gateway.native.values import is_empty
 from services.shared.errors import InvalidArgument
 from services.shared.identity import Caller
 from services.shared.protos import timestamp

@@ -12,13 +12,13 @@ from typing import Any
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from sqlalchemy import Select, TextClause, TextualSelect, select, text
 
-from services.airtable_gateway.computed import LINK_DERIVED, Computed, formula_record
-from services.airtable_gateway.formulas import RECORDS_SCANNED, Formulas, Translation
-from services.airtable_gateway.offsets import Offsets, query_hash
-from services.airtable_gateway.output import Renderer, output_spec
-from services.airtable_gateway.sort_indexes import SortIndexes, with_index
-from services.airtable_gateway.storage import ROW_COLUMNS, Row, Scope, records, to_row
-from services.airtable_gateway.tables import Schemas, TableSchema
+from services.airtable_gateway.native.computed import LINK_DERIVED, Computed, formula_record
+from services.airtable_gateway.native.formulas import RECORDS_SCANNED, Formulas, Translation
+from services.airtable_gateway.native.offsets import Offsets, query_hash
+from services.airtable_gateway.native.output import Renderer, output_spec
+from services.airtable_gateway.native.sort_indexes import SortIndexes, with_index
+from services.airtable_gateway.native.storage import ROW_COLUMNS, Row, Scope, records, to_row
+from services.airtable_gateway.native.tables import Schemas, TableSchema
 from services.shared.db import Database
 from services.shared.errors import InvalidArgument
 from services.shared.identity import Caller

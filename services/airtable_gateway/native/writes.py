@@ -14,10 +14,10 @@ from pyat.events.v1 import events_pb2
 from pyat.schema.v1 import schema_pb2, schema_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.airtable_gateway.links import Change, LinkedEdit, sync_links
-from services.airtable_gateway.output import OutputSpec, Renderer
-from services.airtable_gateway.quota import RecordQuota
-from services.airtable_gateway.storage import (
+from services.airtable_gateway.native.links import Change, LinkedEdit, sync_links
+from services.airtable_gateway.native.output import OutputSpec, Renderer
+from services.airtable_gateway.native.quota import RecordQuota
+from services.airtable_gateway.native.storage import (
     Row,
     Scope,
     cell_equals,
@@ -28,8 +28,8 @@ from services.airtable_gateway.storage import (
     save_cells,
     take_numbers,
 )
-from services.airtable_gateway.tables import Schemas, TableSchema
-from services.airtable_gateway.values import is_empty
+from services.airtable_gateway.native.tables import Schemas, TableSchema
+from services.airtable_gateway.native.values import is_empty
 from services.shared.clients import translate
 from services.shared.db import utcnow
 from services.shared.errors import InvalidArgument, NotFound

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pyat.events.v1 import events_pb2
 from sqlalchemy import delete, select
 
-from services.airtable_gateway.sort_indexes import SortIndexes
-from services.airtable_gateway.storage import counters, records, rewrite_choices
+from services.airtable_gateway.native.sort_indexes import SortIndexes
+from services.airtable_gateway.native.storage import counters, records, rewrite_choices
 from services.shared.runtime import Runtime
 
 _TYPES = (events_pb2.TableChanged, events_pb2.FieldChanged, events_pb2.BaseChanged)

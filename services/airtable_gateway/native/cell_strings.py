@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.airtable_gateway.tables import LINK
+from services.airtable_gateway.native.tables import LINK
 from services.shared.errors import InvalidArgument
 from services.shared.time_zones import time_zone
 
