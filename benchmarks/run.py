@@ -170,7 +170,7 @@ def storage_label(env: dict[str, str]) -> str:
         [
             "PostgreSQL" if env.get("DATABASE_URL") else "SQLite",
             "Redis cache" if env.get("REDIS_URL") else "in-process cache",
-            "NATS bus" if env.get("NATS_URL") else "in-process bus",
+            "NATS bus" if env.get("NATS_URL") else "embedded bus",
         ]
     )
 
