@@ -26,6 +26,8 @@ from services.shared.errors import Unavailable
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
+# Takes the events of one delivery together, in order (e.g. to write them in one transaction).
+BatchHandler = Callable[[Sequence[Event]], Awaitable[None]]
 
 
 class EventBus(ABC):
@@ -44,6 +46,18 @@ class EventBus(ABC):
         the event is delivered again after a short delay. Handlers must tolerate duplicates
         (drop them by `event.id`).
         """
+
+    async def subscribe_batches(
+        self, durable: str, event_types: Sequence[str], handler: BatchHandler
+    ) -> None:
+        """As `subscribe`, with the events a delivery brings handed over together: all are
+        acknowledged when `handler` returns, and all come again when it raises. A bus that
+        delivers one at a time hands over batches of one."""
+
+        async def one(event: Event) -> None:
+            await handler([event])
+
+        await self.subscribe(durable, event_types, one)
 
     @abstractmethod
     async def close(self) -> None: ...

@@ -39,7 +39,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.shared.bus import EventBus, Handler
+from services.shared.bus import BatchHandler, EventBus, Handler
 from services.shared.db import Database, UTCDateTime, utcnow
 from services.shared.errors import Unavailable
 from services.shared.ids import new_id
@@ -134,7 +134,8 @@ def add_event(session: AsyncSession, payload: Message, *, tenant_id: str, source
 class _Consumer:
     durable: str
     event_types: tuple[str, ...]
-    handler: Handler
+    # The events of one read, in order: a batch handler's, or one at a time to a handler.
+    handler: BatchHandler
     # Done with every event up to here; `saved` is what the database holds.
     position: int = 0
     saved: int = 0
@@ -241,6 +242,22 @@ class OutboxBus(EventBus):
         return len(seqs)
 
     async def subscribe(self, durable: str, event_types: Sequence[str], handler: Handler) -> None:
+        # Events of the batch being delivered that the handler took; a retry of the batch
+        # skips them.
+        handled: set[str] = set()
+
+        async def one_at_a_time(events: Sequence[Event]) -> None:
+            for event in events:
+                if event.id not in handled:
+                    await handler(event)
+                    handled.add(event.id)
+            handled.clear()
+
+        await self.subscribe_batches(durable, event_types, one_at_a_time)
+
+    async def subscribe_batches(
+        self, durable: str, event_types: Sequence[str], handler: BatchHandler
+    ) -> None:
         if self._closed:
             raise Unavailable("event bus is closed")
         if not 0 < len(durable) <= 255:
@@ -297,9 +314,9 @@ class OutboxBus(EventBus):
             consumer.wake.clear()
             try:
                 rows, head = await self._read(consumer)
-                for published_seq, payload in rows:
-                    await self._deliver(consumer, payload)
-                    consumer.position = published_seq
+                if rows:
+                    await self._deliver(consumer, [payload for _, payload in rows])
+                    consumer.position = rows[-1][0]
                 if len(rows) < self._batch_size:
                     # Nothing else up to head is for this consumer.
                     consumer.position = max(consumer.position, head)
@@ -340,32 +357,31 @@ class OutboxBus(EventBus):
             rows = (await session.execute(query)).all()
         return [(cast(int, published_seq), payload) for published_seq, payload in rows], head
 
-    async def _deliver(self, consumer: _Consumer, payload: bytes) -> None:
-        """Hand one event to the handler until it takes it."""
-        try:
-            event = Event.FromString(payload)
-        except DecodeError:
-            # It can never be handled; retrying it would only block the consumer.
-            log.error("consumer %s: skipping an undecodable event", consumer.durable)
+    async def _deliver(self, consumer: _Consumer, payloads: Sequence[bytes]) -> None:
+        """Hand one read's events to the handler until it takes them."""
+        events = []
+        for payload in payloads:
+            try:
+                events.append(Event.FromString(payload))
+            except DecodeError:
+                # It can never be handled; retrying it would only block the consumer.
+                log.error("consumer %s: skipping an undecodable event", consumer.durable)
+        if not events:
             return
         delay = self._retry_delay_s
         while True:
             try:
-                await consumer.handler(event)
+                await consumer.handler(events)
                 return
             except Exception:
                 log.exception(
-                    "consumer %s: handler failed on event %s (%s); retrying in %.2fs",
+                    "consumer %s: handler failed on %d event(s) from %s (%s); retrying in %.2fs",
                     consumer.durable,
-                    event.id,
-                    event.type,
+                    len(events),
+                    events[0].id,
+                    events[0].type,
                     delay,
                 )
-            try:
-                # Keep what is done, in case this event fails for long.
-                await self._save(consumer)
-            except Exception as exc:
-                log.warning("consumer %s: position not stored: %r", consumer.durable, exc)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._max_retry_delay_s)
 

@@ -7,14 +7,16 @@ import datetime as dt
 import logging
 import math
 import time
+from collections.abc import Sequence
 
 from pyat.events.v1 import events_pb2
 from pyat.tenant.v1 import tenant_pb2
 
 from services.shared.db import Database, utcnow
 from services.shared.errors import AlreadyExists, DomainError
+from services.shared.ids import looks_like
 from services.shared.runtime import Runtime
-from services.tenant.quotas import count_records, forget_counted_events
+from services.tenant.quotas import RecordCount, count_records, forget_counted_events
 from services.tenant.tenants import create_tenant, name_for_owner
 
 log = logging.getLogger("pyat.tenant.events")
@@ -49,7 +51,7 @@ async def subscribe(runtime: Runtime) -> None:
         "tenant-service", [events_pb2.UserRegistered.DESCRIPTOR.full_name], on_user_registered
     )
     # A durable of its own, so a slow count never holds back tenant creation (or the reverse).
-    await runtime.bus.subscribe(
+    await runtime.bus.subscribe_batches(
         "tenant-usage",
         [
             events_pb2.RecordCreated.DESCRIPTOR.full_name,
@@ -70,20 +72,25 @@ class RecordCounter:
         self._db = db
         self._last_forget = -math.inf
 
-    async def __call__(self, event: events_pb2.Event) -> None:
-        message: events_pb2.RecordCreated | events_pb2.RecordDeleted
-        if event.type == events_pb2.RecordCreated.DESCRIPTOR.full_name:
-            message, delta = events_pb2.RecordCreated(), 1
-        else:
-            message, delta = events_pb2.RecordDeleted(), -1
-        # A malformed event would fail the same way forever: record it and move on.
-        if not event.payload.Unpack(message):
-            log.error("dropping event %s: its payload is not a %s", event.id, event.type)
-            return
-        try:
-            await count_records(self._db, event.id, message.tenant_id, message.base_id, delta)
-        except DomainError as err:
-            log.error("dropping %s event %s: %s", event.type, event.id, err.message)
+    async def __call__(self, events: Sequence[events_pb2.Event]) -> None:
+        counts: list[RecordCount] = []
+        for event in events:
+            message: events_pb2.RecordCreated | events_pb2.RecordDeleted
+            if event.type == events_pb2.RecordCreated.DESCRIPTOR.full_name:
+                message, delta = events_pb2.RecordCreated(), 1
+            else:
+                message, delta = events_pb2.RecordDeleted(), -1
+            # A malformed event would fail the same way forever: record it and move on.
+            if (
+                not event.payload.Unpack(message)
+                or not 0 < len(event.id) <= 32
+                or not looks_like(message.base_id, "app")
+            ):
+                log.error("dropping event %s: not a well-formed %s", event.id, event.type)
+                continue
+            counts.append(RecordCount(event.id, message.tenant_id, message.base_id, delta))
+        # One transaction for the whole delivery: a burst of writes is counted in a few.
+        await count_records(self._db, counts)
         await self._forget_now_and_then()
 
     async def _forget_now_and_then(self) -> None:

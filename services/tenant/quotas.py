@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -253,33 +254,52 @@ async def _claim_key(
     return record.used
 
 
-async def count_records(
-    db: Database, event_id: str, tenant_id: str, base_id: str, delta: int
-) -> bool:
-    """Move a base's record count by `delta` for the event `event_id`, once per event id.
+@dataclass(frozen=True)
+class RecordCount:
+    """One event's move of a base's record count."""
 
-    Returns whether it counted: not for an event counted before, nor for a tenant that is
-    gone (its usage went with it). INVALID_ARGUMENT for a malformed event.
-    """
+    event_id: str
+    tenant_id: str
+    base_id: str
+    delta: int
+
+
+async def count_records(db: Database, counts: Sequence[RecordCount]) -> int:
+    """Move bases' record counts, once per event id, all in one transaction; returns how many
+    events counted: not those counted before, nor those of a tenant that is gone (its usage
+    went with it). INVALID_ARGUMENT, counting nothing, for an event without a usable id."""
+    for count in counts:
+        if not 0 < len(count.event_id) <= 32:
+            raise InvalidArgument("the event has no usable id", fields={"id": "1 to 32 characters"})
+    if not counts:
+        return 0
     now = utcnow()
-    counter = counter_for(tenant_id, RECORDS_PER_BASE.kind, base_id, now)
-    if not 0 < len(event_id) <= 32:
-        raise InvalidArgument("the event has no usable id", fields={"id": "1 to 32 characters"})
     insert = sqlite.insert if db.is_sqlite else postgresql.insert
     async with db.transaction() as session:
-        if await session.scalar(select(Tenant.id).where(Tenant.id == tenant_id)) is None:
-            return False
-        # A concurrent delivery of the same event waits here for this one to commit.
+        tenant_ids = {count.tenant_id for count in counts}
+        alive = set(await session.scalars(select(Tenant.id).where(Tenant.id.in_(tenant_ids))))
+        # Once per event id, even should a batch carry one twice.
+        live = list({c.event_id: c for c in counts if c.tenant_id in alive}.values())
+        if not live:
+            return 0
+        # A concurrent delivery of the same events waits here for this one to commit.
         first = await session.execute(
             insert(CountedEvent)
-            .values(event_id=event_id, counted_at=now)
+            .values([{"event_id": c.event_id, "counted_at": now} for c in live])
             .on_conflict_do_nothing()
             .returning(CountedEvent.event_id)
         )
-        if first.first() is None:
-            return False
-        await add_usage(session, db, counter, delta, now)
-    return True
+        new = set(first.scalars())
+        deltas: dict[tuple[str, str], int] = {}
+        for count in live:
+            if count.event_id in new:
+                key = (count.tenant_id, count.base_id)
+                deltas[key] = deltas.get(key, 0) + count.delta
+        for (tenant_id, base_id), delta in sorted(deltas.items()):
+            if delta:
+                counter = counter_for(tenant_id, RECORDS_PER_BASE.kind, base_id, now)
+                await add_usage(session, db, counter, delta, now)
+    return len(new)
 
 
 async def forget_counted_events(db: Database, before: dt.datetime) -> int:

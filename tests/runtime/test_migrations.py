@@ -19,9 +19,14 @@ from services.shared.server import migrate
 
 
 def _metadata_of(spec: ServiceSpec) -> MetaData:
-    """The tables a service's models declare, found on the DeclarativeBase in its storage.py."""
+    """The tables a service's models declare, found on the DeclarativeBase in its storage.py
+    (airtable-gateway's is its records engine's, `native/storage.py`)."""
     assert spec.migrations is not None
-    storage = importlib.import_module(f"services.{spec.migrations.parent.name}.storage")
+    package = f"services.{spec.migrations.parent.name}"
+    try:
+        storage = importlib.import_module(f"{package}.storage")
+    except ModuleNotFoundError:
+        storage = importlib.import_module(f"{package}.native.storage")
     bases = [
         value
         for value in vars(storage).values()

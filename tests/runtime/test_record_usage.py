@@ -82,13 +82,14 @@ async def test_counter_counts_each_created_and_deleted_record_once_per_event_id(
     count = RecordCounter(tenant_db)
     events = [record_event(events_pb2.RecordCreated, tenant_id, base_id) for _ in range(3)]
     events.append(record_event(events_pb2.RecordDeleted, tenant_id, base_id))
-    for event in events:
-        await count(event)
+    await count([events[0], events[1], events[0]])  # a batch that carries one event twice
+    await count(events[2:])
     assert await records_in(tenant_db, tenant_id, base_id) == 2
-    # Every event again, one after another and all at once: nothing more is counted.
+    # Every event again, one after another, as one batch and concurrently: nothing more counts.
     for event in events:
-        await count(event)
-    await asyncio.gather(*(count(event) for event in events * 3))
+        await count([event])
+    await count(events * 2)
+    await asyncio.gather(*(count([event]) for event in events * 3))
     assert await records_in(tenant_db, tenant_id, base_id) == 2
 
 
@@ -109,7 +110,7 @@ async def test_counter_drops_events_it_can_never_count(tenant_db: Database) -> N
         record_event(events_pb2.RecordCreated, new_id("ten"), base_id),  # no such tenant
         mislabelled,
     ):
-        await count(event)  # returns, so the bus moves on
+        await count([event])  # returns, so the bus moves on
     assert await records_in(tenant_db, tenant_id, base_id) == 0
     async with tenant_db.read() as session:
         assert (await session.scalars(select(CountedEvent.event_id))).all() == []
