@@ -7,7 +7,6 @@ can share one database in all-in-one mode and still be split apart later.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +17,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import DateTime, TypeDecorator, event, text
 from sqlalchemy.engine import Connection, Dialect, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,7 +25,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
-from sqlalchemy.util import await_only
 
 # Any constant will do; it only has to be the same in every process migrating one database.
 _MIGRATION_LOCK = 0x70796174  # "pyat"
@@ -67,48 +65,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # SQLite has one writer at a time; under a burst of writes a writer may wait its turn
+    # for a while, and failing it is worse than waiting (the caller's deadline still holds).
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-# Statements that take no write lock: reads, and the transaction's own bookkeeping.
-_NOT_WRITES = ("SELECT", "PRAGMA", "EXPLAIN", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
-_WRITER = "pyat_sqlite_writer"
-
-
-def _queue_sqlite_writers(engine: AsyncEngine) -> None:
-    """SQLite takes one writer at a time and makes the others poll for its lock, so under a
-    burst of writes (seeding a table while the bus's consumers count it) a writer can starve
-    past the busy timeout. Here a transaction queues, first come first served, for its turn
-    at its first write and keeps it until it ends; reads never wait (WAL). Taking the turn
-    only at the first write keeps what was possible possible: a transaction may still call a
-    service that writes before it writes itself, as SQLite alone allowed."""
-    turn = asyncio.Lock()
-
-    def before_execute(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
-        if conn.info.get(_WRITER) or statement.lstrip()[:9].upper().startswith(_NOT_WRITES):
-            return
-        await_only(turn.acquire())
-        conn.info[_WRITER] = True
-
-    def end(info: dict[Any, Any]) -> None:
-        if info.pop(_WRITER, False):
-            turn.release()
-
-    def ended(conn: Connection) -> None:
-        try:
-            info = conn.info
-        except SQLAlchemyError:
-            return  # an invalidated connection: the pool's events below end its turn
-        end(info)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before_execute)
-    event.listen(engine.sync_engine, "commit", ended)
-    event.listen(engine.sync_engine, "rollback", ended)
-    # A connection that goes back to the pool (or away) mid-transaction ends its turn too.
-    for name in ("checkin", "invalidate", "close"):
-        event.listen(engine.sync_engine.pool, name, lambda _dbapi, record, *_: end(record.info))
 
 
 class Database:
@@ -127,8 +88,6 @@ class Database:
             self.engine = create_async_engine(
                 url, pool_size=10, max_overflow=20, pool_pre_ping=True
             )
-        if self.is_sqlite:
-            _queue_sqlite_writers(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager

@@ -27,6 +27,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.propagate import extract, inject
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from sqlalchemy.exc import OperationalError
 
 from services.shared import access, identity
 from services.shared.admission import Gatekeeper
@@ -84,6 +85,10 @@ def guard(request: object) -> None:
             f"{field} must not contain NUL characters",
             fields={field: "must not contain NUL characters"},
         )
+
+
+def _database_busy(error: Exception) -> bool:
+    return isinstance(error, OperationalError) and "database is locked" in str(error)
 
 
 class _Method:
@@ -161,6 +166,11 @@ class _ServedCall:
         if isinstance(error, DomainError):
             self.code = error.code
             await self.context.abort_with_status(rpc_status.to_status(error.to_status()))
+        if _database_busy(error):
+            # SQLite kept its one writer's lock past the busy timeout: a retry will do.
+            log.warning("database busy", extra={"method": self.method.method})
+            self.code = grpc.StatusCode.UNAVAILABLE
+            await self.context.abort(grpc.StatusCode.UNAVAILABLE, "the database is busy; try again")
         log.exception("unhandled error", extra={"method": self.method.method})
         self.code = grpc.StatusCode.INTERNAL
         await self.context.abort(grpc.StatusCode.INTERNAL, "internal error")

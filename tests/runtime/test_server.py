@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import REGISTRY
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
+from sqlalchemy.exc import OperationalError
 
 from services.registry import SERVICES
 from services.shared import access
@@ -46,6 +48,10 @@ def _probe_spec() -> ServiceSpec:
         async def fail(request: bytes, context: Any) -> bytes:
             if request == b"domain":
                 raise InvalidArgument("bad thing", fields={"thing": "is bad"}, reason="BAD_THING")
+            if request == b"busy":
+                raise OperationalError(
+                    "INSERT ...", {}, sqlite3.OperationalError("database is locked")
+                )
             raise RuntimeError("secret internals")
 
         async def remaining(request: bytes, context: Any) -> bytes:
@@ -119,6 +125,14 @@ async def test_unexpected_errors_are_internal_and_leak_nothing(start_host: Start
         await _probe(host.address, "Fail", b"crash")
     assert caught.value.code() is grpc.StatusCode.INTERNAL
     assert "secret" not in (caught.value.details() or "")
+
+
+async def test_a_busy_sqlite_database_is_unavailable_not_internal(start_host: StartHost) -> None:
+    host = await start_host([_probe_spec()])
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await _probe(host.address, "Fail", b"busy")
+    assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+    assert caught.value.details() == "the database is busy; try again"
 
 
 def _metric(name: str, **labels: str) -> float:
