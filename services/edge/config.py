@@ -464,12 +464,14 @@ def grpc_cluster(name: str, host: str, port: int) -> dict[str, Any]:
         },
         "health_checks": [
             {
-                "timeout": "1s",
+                # A host busy with a big request answers late, not never: it leaves the pool
+                # only after three checks in a row (about 6 s) go unanswered for 2 s each.
+                "timeout": "2s",
                 "interval": HEALTH_CHECK_INTERVAL,
                 # Without traffic Envoy would check only once a minute.
                 "no_traffic_interval": HEALTH_CHECK_INTERVAL,
                 "healthy_threshold": 1,
-                "unhealthy_threshold": 2,
+                "unhealthy_threshold": 3,
                 # The whole server (empty service name), as grpc.health.v1 defines it.
                 "grpc_health_check": {},
             }
