@@ -221,9 +221,7 @@ class Authorizer:
             session = await self.sessions.verify(token)
             if isinstance(session, Refused):
                 return session
-            return Allowed(
-                session, base_id, ((CALLER_HEADER, self.assertions.for_caller(session)),)
-            )
+            return self._allow(session, base_id)
         # Personal access tokens are rows in auth-service's database: it is asked each time.
         claims = await self.verifier.verify(token)
         if isinstance(claims, Refused):
@@ -236,4 +234,7 @@ class Authorizer:
             scopes=tuple(claims.scopes),
             token_bases=tuple(claims.base_ids),
         )
+        return self._allow(caller, base_id)
+
+    def _allow(self, caller: Caller, base_id: str | None) -> Allowed:
         return Allowed(caller, base_id, ((CALLER_HEADER, self.assertions.for_caller(caller)),))

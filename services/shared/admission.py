@@ -61,10 +61,8 @@ class Gatekeeper:
 def judge_token(rule: access.Rule, who: Caller, base_id: str | None) -> None:
     """What a caller's own token may do: sessions, or PATs within their scopes and bases
     (`base_id`: the base the call is about, if the method names one)."""
-    if who.kind == identity.SERVICE:
-        return
     if not who.personal:
-        return
+        return  # a session (or a service) may do whatever the audience allows
     if rule.audience == access.SESSION:
         raise PermissionDenied(
             "personal access tokens can't be used here; sign in", reason="SESSION_REQUIRED"

@@ -195,7 +195,7 @@ def current_caller() -> Caller | None:
     return _caller.get()
 
 
-def caller(context: object = None) -> Caller:
+def caller() -> Caller:
     """The verified caller of the call being served. The interceptor has established it for
     every method whose access needs one, so this never fails in a handler of such a method."""
     found = _caller.get()
@@ -243,9 +243,8 @@ def bearer_token(context: Any) -> str:
     return token
 
 
-# Headers that carried identity before assertions; they grant nothing now, and the edge
-# still drops them from what clients send. ext_authz sets the first two for Envoy's rate
-# limit descriptors only.
+# Headers that carried identity before assertions. They grant nothing now; the edge still
+# drops them from what clients send, so no service can be misled by one.
 TENANT_HEADER = "x-pyat-tenant-id"
 USER_HEADER = "x-pyat-user-id"
 SCOPES_HEADER = "x-pyat-scopes"

@@ -9,14 +9,13 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from services.airtable_gateway.rest import collaborators, meta, records
-from services.airtable_gateway.rest.errors import AirtableError, from_http, from_rpc
+from services.airtable_gateway.rest.errors import AirtableError, forbidden, from_http, from_rpc
 from services.airtable_gateway.rest.methods import SERVES
 from services.airtable_gateway.rest.stubs import STUBS, Stubs
 from services.shared import access
 from services.shared.admission import judge_token
 from services.shared.airtable_errors import (
     AUTHENTICATION_REQUIRED,
-    INVALID_PERMISSIONS,
     UNAUTHORIZED,
 )
 from services.shared.errors import PermissionDenied, Unauthenticated
@@ -79,11 +78,7 @@ def _judge_early(grpc_path: str, who: Caller, base_id: str | None) -> None:
     try:
         judge_token(rule, who, base_id)
     except PermissionDenied as err:
-        raise AirtableError(
-            403,
-            INVALID_PERMISSIONS,
-            f"Invalid permissions, or the requested model was not found: {err}.",
-        ) from None
+        raise forbidden(str(err)) from None
 
 
 def build_app(stubs: Stubs, assertions: Assertions) -> web.Application:

@@ -22,12 +22,11 @@ from pyat.user.v1 import user_pb2
 from pyat.workspace.v1 import workspace_pb2
 
 from services.airtable_gateway.rest import methods
-from services.airtable_gateway.rest.errors import AirtableError, invalid_request
+from services.airtable_gateway.rest.errors import forbidden, invalid_request
 from services.airtable_gateway.rest.inputs import JsonObject, only
 from services.airtable_gateway.rest.shapes import airtable_time, collaborator_level
 from services.airtable_gateway.rest.stubs import Stubs, stubs_of
 from services.shared import identity
-from services.shared.airtable_errors import AUTHENTICATION_REQUIRED, INVALID_PERMISSIONS
 
 # Who the calls these routes make come from, on the caller's behalf.
 _SERVICE = "airtable-gateway"
@@ -88,10 +87,9 @@ async def get_base(request: web.Request) -> web.Response:
 
 @methods.serves(methods.GET_WORKSPACE)
 async def get_workspace(request: web.Request) -> web.Response:
-    who = identity.current_caller()
-    if who is not None and who.token_bases:
+    if identity.caller().token_bases:
         # Airtable gives a token the workspaces it names; ours name bases only.
-        raise _forbidden("this token is limited to some bases and has no access to workspaces")
+        raise forbidden("this token is limited to some bases and has no access to workspaces")
     include = _includes(request, _WORKSPACE_INCLUDES)
     stubs = stubs_of(request)
     answer = await stubs.workspace.GetWorkspace(
@@ -138,16 +136,7 @@ async def get_workspace(request: web.Request) -> web.Response:
 def _on_behalf_of_the_caller() -> None:
     """The route's own method has been judged (its `serves` mark): the lookups that fill in
     the answer are made for the caller, as services make them."""
-    who = identity.current_caller()
-    if who is None:
-        raise AirtableError(401, AUTHENTICATION_REQUIRED, "Authentication required.")
-    identity.act_as(who.on_behalf(_SERVICE))
-
-
-def _forbidden(why: str) -> AirtableError:
-    # Worded as the front words the refusals of the methods its other routes serve.
-    message = f"Invalid permissions, or the requested model was not found: {why}."
-    return AirtableError(403, INVALID_PERMISSIONS, message)
+    identity.act_as(identity.caller().on_behalf(_SERVICE))
 
 
 def _includes(request: web.Request, allowed: Collection[str]) -> set[str]:

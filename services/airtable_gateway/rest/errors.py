@@ -45,6 +45,15 @@ class AirtableError(Exception):
         return web.json_response(error_body(self.error_type, self.message), status=self.status)
 
 
+def forbidden(why: str) -> AirtableError:
+    """Airtable's 403, for a token that may not do what it asked."""
+    return AirtableError(
+        403,
+        INVALID_PERMISSIONS,
+        f"Invalid permissions, or the requested model was not found: {why}.",
+    )
+
+
 def invalid_request(message: str) -> AirtableError:
     """A request whose shape is wrong: malformed JSON, a wrong type, an unknown parameter."""
     return AirtableError(422, INVALID_REQUEST, message)
