@@ -168,7 +168,11 @@ class _ServedCall:
             await self.context.abort_with_status(rpc_status.to_status(error.to_status()))
         if _database_busy(error):
             # SQLite kept its one writer's lock past the busy timeout: a retry will do.
-            log.warning("database busy", extra={"method": self.method.method})
+            log.warning(
+                "database busy (%s)",
+                getattr(getattr(error, "orig", None), "sqlite_errorname", "?"),
+                extra={"method": self.method.method},
+            )
             self.code = grpc.StatusCode.UNAVAILABLE
             await self.context.abort(grpc.StatusCode.UNAVAILABLE, "the database is busy; try again")
         log.exception("unhandled error", extra={"method": self.method.method})

@@ -164,22 +164,30 @@ class Listing:
         deadline = time.monotonic() + SCAN_BUDGET_S
         async with self._db.read() as session:
             result = await session.stream(statement.order_by(records.c.auto_number))
-            async for batch in result.partitions(_BATCH):
-                if time.monotonic() > deadline:
-                    raise _over_budget(bool(filters))
-                rows = [to_row(values) for values in batch]
-                RECORDS_SCANNED.inc(len(rows))
-                computed = await self._computed.values(caller, scope.base_id, table, rows, derived)
-                evaluated = await self._formulas.evaluate(
-                    table,
-                    formulas,
-                    [formula_record(row, computed[row.id]) for row in rows],
-                    query.time_zone,
-                    "filter_by_formula",
-                )
-                for row, values in zip(rows, evaluated, strict=True):
-                    if all(_truthy(value) for value in values[: len(filters)]):
-                        kept.append((row, values[len(filters) :]))
+            try:
+                async for batch in result.partitions(_BATCH):
+                    if time.monotonic() > deadline:
+                        raise _over_budget(bool(filters))
+                    rows = [to_row(values) for values in batch]
+                    RECORDS_SCANNED.inc(len(rows))
+                    computed = await self._computed.values(
+                        caller, scope.base_id, table, rows, derived
+                    )
+                    evaluated = await self._formulas.evaluate(
+                        table,
+                        formulas,
+                        [formula_record(row, computed[row.id]) for row in rows],
+                        query.time_zone,
+                        "filter_by_formula",
+                    )
+                    for row, values in zip(rows, evaluated, strict=True):
+                        if all(_truthy(value) for value in values[: len(filters)]):
+                            kept.append((row, values[len(filters) :]))
+            finally:
+                # A scan left part-read would keep its statement, and on SQLite its read
+                # snapshot, on the pooled connection: the next transaction there to write
+                # would fail at once ("database is locked") once another writer committed.
+                await result.close()
         # Stable sorts from the last key to the first order by all keys together.
         for index in reversed(range(len(query.sorts))):
             kept.sort(
