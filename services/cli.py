@@ -214,6 +214,8 @@ async def up(settings: Settings) -> None:
         )
         try:
             await envoy.start(config, settings.data_dir.resolve() / "envoy")
+            # The banner's promise: the first request after it reaches a service.
+            await envoy.until_upstreams_healthy(settings.envoy_admin_port)
         except EnvoyError as error:
             raise StartError(str(error)) from None
         print(_banner(settings, host), flush=True)

@@ -8,8 +8,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import IO, Any
+
+import aiohttp
 
 from services.edge.config import dialable, write_config
 
@@ -99,6 +102,30 @@ class EnvoyProcess:
                 code = None if self._process is None else self._process.returncode
                 raise EnvoyError(f"Envoy exited with status {code}")
             await asyncio.sleep(0.05)
+
+    async def until_upstreams_healthy(self, admin_port: int, timeout_s: float = 30.0) -> None:
+        """Returns once Envoy's health checks find every upstream host healthy (a host starved
+        of CPU for a few seconds is out of the pool until its next check passes)."""
+        deadline = time.monotonic() + timeout_s
+        flags: list[str] = []
+        async with aiohttp.ClientSession() as http:
+            while True:
+                try:
+                    async with http.get(f"http://127.0.0.1:{admin_port}/clusters") as answer:
+                        clusters = await answer.text() if answer.status == 200 else ""
+                except aiohttp.ClientError:
+                    clusters = ""
+                # One line per host: <cluster>::<address>::health_flags::<flags>
+                flags = [
+                    line.rsplit("::", 1)[1]
+                    for line in clusters.splitlines()
+                    if "::health_flags::" in line
+                ]
+                if flags and all(flag == "healthy" for flag in flags):
+                    return
+                if time.monotonic() > deadline:
+                    raise EnvoyError(f"upstreams not healthy after {timeout_s:.0f}s: {flags}")
+                await asyncio.sleep(0.1)
 
     def _log_tail(self, lines: int = 20) -> str:
         if self.log_path is None or not self.log_path.exists():
