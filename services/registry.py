@@ -5,10 +5,12 @@ from services import (
     api_gateway,
     auth,
     formula,
+    mobile_bff,
     permission,
     schema,
     tenant,
     user,
+    web_bff,
     workspace,
 )
 from services.shared.runtime import ServiceSpec
@@ -25,5 +27,7 @@ SERVICES: dict[str, ServiceSpec] = {
         formula.SERVICE,
         schema.SERVICE,
         airtable_gateway.SERVICE,
+        web_bff.SERVICE,
+        mobile_bff.SERVICE,
     )
 }

@@ -121,7 +121,12 @@ def k8s_service_name(service: str) -> str:
     and Envoy's ext_authz and rate limit APIs → api-gateway-service."""
     if service in GATEWAY_SERVICES:
         return K8S_GATEWAY_SERVICE
-    return f"{service.split('.')[1]}-service"
+    from services.registry import SERVICES
+
+    hosting = [spec.name for spec in SERVICES.values() if service in spec.grpc_services]
+    if not hosting:
+        raise ValueError(f"no service in services/registry.py hosts {service}")
+    return f"{hosting[0]}-service"
 
 
 def envoy_config(

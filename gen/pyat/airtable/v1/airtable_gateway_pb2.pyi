@@ -17,9 +17,20 @@ class CellFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CELL_FORMAT_UNSPECIFIED: _ClassVar[CellFormat]
     CELL_FORMAT_JSON: _ClassVar[CellFormat]
     CELL_FORMAT_STRING: _ClassVar[CellFormat]
+
+class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHANGE_KIND_UNSPECIFIED: _ClassVar[ChangeKind]
+    CHANGE_KIND_CREATED: _ClassVar[ChangeKind]
+    CHANGE_KIND_UPDATED: _ClassVar[ChangeKind]
+    CHANGE_KIND_DELETED: _ClassVar[ChangeKind]
 CELL_FORMAT_UNSPECIFIED: CellFormat
 CELL_FORMAT_JSON: CellFormat
 CELL_FORMAT_STRING: CellFormat
+CHANGE_KIND_UNSPECIFIED: ChangeKind
+CHANGE_KIND_CREATED: ChangeKind
+CHANGE_KIND_UPDATED: ChangeKind
+CHANGE_KIND_DELETED: ChangeKind
 
 class Record(_message.Message):
     __slots__ = ("id", "created_time", "fields")
@@ -172,6 +183,48 @@ class DeleteRecordsResponse(_message.Message):
     DELETED_RECORD_IDS_FIELD_NUMBER: _ClassVar[int]
     deleted_record_ids: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, deleted_record_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RecordChange(_message.Message):
+    __slots__ = ("cursor", "kind", "table_id", "record_id", "changed_at", "actor_id", "changed_field_ids", "record")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TABLE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_IDS_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    cursor: str
+    kind: ChangeKind
+    table_id: str
+    record_id: str
+    changed_at: _timestamp_pb2.Timestamp
+    actor_id: str
+    changed_field_ids: _containers.RepeatedScalarFieldContainer[str]
+    record: Record
+    def __init__(self, cursor: _Optional[str] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., table_id: _Optional[str] = ..., record_id: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor_id: _Optional[str] = ..., changed_field_ids: _Optional[_Iterable[str]] = ..., record: _Optional[_Union[Record, _Mapping]] = ...) -> None: ...
+
+class ListRecordChangesRequest(_message.Message):
+    __slots__ = ("base_id", "table", "after", "page_size")
+    BASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    base_id: str
+    table: str
+    after: str
+    page_size: int
+    def __init__(self, base_id: _Optional[str] = ..., table: _Optional[str] = ..., after: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ListRecordChangesResponse(_message.Message):
+    __slots__ = ("changes", "cursor", "has_more")
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[RecordChange]
+    cursor: str
+    has_more: bool
+    def __init__(self, changes: _Optional[_Iterable[_Union[RecordChange, _Mapping]]] = ..., cursor: _Optional[str] = ..., has_more: _Optional[bool] = ...) -> None: ...
 
 class Connection(_message.Message):
     __slots__ = ("base_id", "airtable_base_id", "workspace_id", "name", "endpoint_url", "created_by", "created_at")

@@ -66,6 +66,11 @@ class AirtableGatewayServiceStub:
                 request_serializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.DeleteRecordsRequest.SerializeToString,
                 response_deserializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.DeleteRecordsResponse.FromString,
                 _registered_method=True)
+        self.ListRecordChanges = channel.unary_unary(
+                '/pyat.airtable.v1.AirtableGatewayService/ListRecordChanges',
+                request_serializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesRequest.SerializeToString,
+                response_deserializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesResponse.FromString,
+                _registered_method=True)
         self.ConnectBase = channel.unary_unary(
                 '/pyat.airtable.v1.AirtableGatewayService/ConnectBase',
                 request_serializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ConnectBaseRequest.SerializeToString,
@@ -130,6 +135,17 @@ class AirtableGatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRecordChanges(self, request, context):
+        """ListRecordChanges lists, oldest first, the changes to a native base's records after a
+        cursor: records created, updated and deleted, each with the record as it is now. It is
+        how a client that was away catches up, and what the live change feeds read. Changes are
+        kept for 7 days; an older cursor is FAILED_PRECONDITION (reason CURSOR_EXPIRED), and the
+        client reads the table afresh.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ConnectBase(self, request, context):
         """ConnectBase connects a real Airtable base: it registers a base in a workspace whose
         operations are forwarded to Airtable with `token`, which is stored encrypted.
@@ -179,6 +195,11 @@ def add_AirtableGatewayServiceServicer_to_server(servicer, server):
                     servicer.DeleteRecords,
                     request_deserializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.DeleteRecordsRequest.FromString,
                     response_serializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.DeleteRecordsResponse.SerializeToString,
+            ),
+            'ListRecordChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRecordChanges,
+                    request_deserializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesRequest.FromString,
+                    response_serializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesResponse.SerializeToString,
             ),
             'ConnectBase': grpc.unary_unary_rpc_method_handler(
                     servicer.ConnectBase,
@@ -338,6 +359,33 @@ class AirtableGatewayService:
             '/pyat.airtable.v1.AirtableGatewayService/DeleteRecords',
             pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.DeleteRecordsRequest.SerializeToString,
             pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.DeleteRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRecordChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.airtable.v1.AirtableGatewayService/ListRecordChanges',
+            pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesRequest.SerializeToString,
+            pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesResponse.FromString,
             options,
             channel_credentials,
             insecure,

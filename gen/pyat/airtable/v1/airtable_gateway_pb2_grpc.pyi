@@ -53,6 +53,13 @@ class AirtableGatewayServiceStub:
     """
     DeleteRecords: _grpc.UnaryUnaryMultiCallable[_airtable_gateway_pb2.DeleteRecordsRequest, _airtable_gateway_pb2.DeleteRecordsResponse]
     """DeleteRecords deletes up to 10 records."""
+    ListRecordChanges: _grpc.UnaryUnaryMultiCallable[_airtable_gateway_pb2.ListRecordChangesRequest, _airtable_gateway_pb2.ListRecordChangesResponse]
+    """ListRecordChanges lists, oldest first, the changes to a native base's records after a
+    cursor: records created, updated and deleted, each with the record as it is now. It is
+    how a client that was away catches up, and what the live change feeds read. Changes are
+    kept for 7 days; an older cursor is FAILED_PRECONDITION (reason CURSOR_EXPIRED), and the
+    client reads the table afresh.
+    """
     ConnectBase: _grpc.UnaryUnaryMultiCallable[_airtable_gateway_pb2.ConnectBaseRequest, _airtable_gateway_pb2.ConnectBaseResponse]
     """ConnectBase connects a real Airtable base: it registers a base in a workspace whose
     operations are forwarded to Airtable with `token`, which is stored encrypted.
@@ -87,6 +94,13 @@ class AirtableGatewayServiceAsyncStub(AirtableGatewayServiceStub):
     """
     DeleteRecords: _aio.UnaryUnaryMultiCallable[_airtable_gateway_pb2.DeleteRecordsRequest, _airtable_gateway_pb2.DeleteRecordsResponse]  # type: ignore[assignment]
     """DeleteRecords deletes up to 10 records."""
+    ListRecordChanges: _aio.UnaryUnaryMultiCallable[_airtable_gateway_pb2.ListRecordChangesRequest, _airtable_gateway_pb2.ListRecordChangesResponse]  # type: ignore[assignment]
+    """ListRecordChanges lists, oldest first, the changes to a native base's records after a
+    cursor: records created, updated and deleted, each with the record as it is now. It is
+    how a client that was away catches up, and what the live change feeds read. Changes are
+    kept for 7 days; an older cursor is FAILED_PRECONDITION (reason CURSOR_EXPIRED), and the
+    client reads the table afresh.
+    """
     ConnectBase: _aio.UnaryUnaryMultiCallable[_airtable_gateway_pb2.ConnectBaseRequest, _airtable_gateway_pb2.ConnectBaseResponse]  # type: ignore[assignment]
     """ConnectBase connects a real Airtable base: it registers a base in a workspace whose
     operations are forwarded to Airtable with `token`, which is stored encrypted.
@@ -148,6 +162,19 @@ class AirtableGatewayServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_airtable_gateway_pb2.DeleteRecordsResponse, _abc.Awaitable[_airtable_gateway_pb2.DeleteRecordsResponse]]:
         """DeleteRecords deletes up to 10 records."""
+
+    @_abc_1.abstractmethod
+    def ListRecordChanges(
+        self,
+        request: _airtable_gateway_pb2.ListRecordChangesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_airtable_gateway_pb2.ListRecordChangesResponse, _abc.Awaitable[_airtable_gateway_pb2.ListRecordChangesResponse]]:
+        """ListRecordChanges lists, oldest first, the changes to a native base's records after a
+        cursor: records created, updated and deleted, each with the record as it is now. It is
+        how a client that was away catches up, and what the live change feeds read. Changes are
+        kept for 7 days; an older cursor is FAILED_PRECONDITION (reason CURSOR_EXPIRED), and the
+        client reads the table afresh.
+        """
 
     @_abc_1.abstractmethod
     def ConnectBase(
