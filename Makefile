@@ -30,8 +30,9 @@ gen: $(STAMP)
 	find gen/pyat -type d -exec touch {}/__init__.py \;
 	# The set also holds google/rpc, so Envoy can print the error details of a gRPC status.
 	$(BIN)/python -m grpc_tools.protoc -Iproto -Ithird_party \
-		--descriptor_set_out=gen/pyat.binpb --include_imports \
+		--descriptor_set_out=gen/pyat.binpb --include_imports --include_source_info \
 		$(PROTOS) $(sort $(wildcard third_party/google/rpc/*.proto))
+	$(BIN)/python -m services.edge.openapi --out gen/openapi.json
 	$(BIN)/pyat edge-config --out envoy/envoy.yaml
 	$(BIN)/pyat edge-config --k8s --out k8s/base/edge/envoy.yaml
 

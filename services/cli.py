@@ -28,6 +28,7 @@ from services.edge.process import EnvoyError, EnvoyProcess
 from services.registry import SERVICES
 from services.shared.config import Settings
 from services.shared.db import Database, DatabaseNotReady, create_database_if_missing
+from services.shared.http_listener import port_of
 from services.shared.runtime import ServiceSpec
 from services.shared.server import Host, migrate
 from services.shared.telemetry import setup_logging, setup_tracing
@@ -59,8 +60,8 @@ class Listener:
 
 
 def listeners(command: str, settings: Settings, specs: Sequence[ServiceSpec]) -> list[Listener]:
-    """The ports `command` will listen on. The /v0 front is left out of `up`, which gives it
-    any free port (only Envoy calls it, and Envoy is told where)."""
+    """The ports `command` will listen on. The /v0 front and web-bff's HTTP side are left out
+    of `up`, which gives them any free port (only Envoy calls them, and Envoy is told where)."""
     if command == REST_FRONT:
         return [_front(settings)]
     grpc_host = settings.grpc_host
@@ -72,8 +73,19 @@ def listeners(command: str, settings: Settings, specs: Sequence[ServiceSpec]) ->
             ),
             Listener("Envoy admin", "PYAT_ENVOY_ADMIN_PORT", ADMIN_HOST, settings.envoy_admin_port),
         ]
-    elif any(spec.name == "airtable-gateway" for spec in specs):
-        found.append(_front(settings))
+    else:
+        if any(spec.name == "airtable-gateway" for spec in specs):
+            found.append(_front(settings))
+        if any(spec.name == "web-bff" for spec in specs):
+            found.append(
+                Listener(
+                    "web-bff's HTTP side",
+                    "PYAT_WEB_HTTP_PORT",
+                    settings.web_http_host,
+                    settings.web_http_port,
+                    "PYAT_WEB_HTTP_HOST",
+                )
+            )
     if settings.metrics_port:
         # Served on the gRPC host.
         found.append(
@@ -195,10 +207,12 @@ async def _start(host: Host) -> None:
 async def up(settings: Settings) -> None:
     """Every service in this process on one port, with Envoy in front."""
     from services.airtable_gateway import rest
+    from services.web_bff import http as web_http
 
-    # Envoy's config is written at start, so the /v0 front, which only Envoy calls, can take
-    # any free port: it never collides with another `pyat up` or a `pyat serve`.
-    host = Host(list(SERVICES.values()), settings.with_(airtable_http_port=0))
+    # Envoy's config is written at start, so the /v0 front and web-bff's HTTP side, which
+    # only Envoy calls, can take any free port: they never collide with another `pyat up` or
+    # a `pyat serve`.
+    host = Host(list(SERVICES.values()), settings.with_(airtable_http_port=0, web_http_port=0))
     await _start(host)
     settle_heap()
     assert host.runtime is not None  # started
@@ -211,6 +225,7 @@ async def up(settings: Settings) -> None:
             admin_port=settings.envoy_admin_port,
             upstreams=(settings.grpc_host, host.port),
             airtable_rest=(settings.airtable_http_host, host.runtime.http_ports[rest.NAME]),
+            web_app=(settings.web_http_host, host.runtime.http_ports[web_http.NAME]),
         )
         try:
             await envoy.start(config, settings.data_dir.resolve() / "envoy")
@@ -249,7 +264,7 @@ async def serve_rest_front(settings: Settings) -> None:
         runner = await rest.listen(clients, settings)
         try:
             settle_heap()
-            address = f"{settings.airtable_http_host}:{rest.port_of(runner)}"
+            address = f"{settings.airtable_http_host}:{port_of(runner)}"
             print(f"serving {REST_FRONT} on {address}", flush=True)
             await _until_stopped()
         finally:

@@ -8,6 +8,7 @@ from pyat.airtable.v1 import airtable_gateway_pb2_grpc
 from pyat.permission.v1 import permission_pb2
 
 from services.airtable_gateway.connected import ConnectedBases
+from services.airtable_gateway.native.changes import Changes
 from services.airtable_gateway.native.collaborators import Collaborators
 from services.airtable_gateway.native.computed import Computed
 from services.airtable_gateway.native.formulas import Formulas
@@ -21,7 +22,7 @@ from services.airtable_gateway.native.tables import Schemas
 from services.airtable_gateway.native.writes import Writes, record_not_found
 from services.shared import identity
 from services.shared.base_access import Action, BaseAccess
-from services.shared.errors import InvalidArgument
+from services.shared.errors import FailedPrecondition, InvalidArgument
 from services.shared.identity import Caller
 from services.shared.runtime import Context, Runtime
 from services.shared.secret_key import platform_secret
@@ -51,6 +52,7 @@ class AirtableGatewayServicer(airtable_gateway_pb2_grpc.AirtableGatewayServiceSe
             self.sort_indexes,
         )
         self.writes = Writes(runtime, self.schemas, self.renderer, RecordQuota(runtime))
+        self.changes = Changes(runtime.db, self.schemas, self.renderer)
 
     async def _caller(self, context: Context, base_id: str, action: Action) -> Caller:
         caller = identity.caller()
@@ -111,6 +113,17 @@ class AirtableGatewayServicer(airtable_gateway_pb2_grpc.AirtableGatewayServiceSe
         if conn is not None:
             return await self.connected.delete_records(conn, request)
         return await self.writes.delete(caller, request)
+
+    async def ListRecordChanges(
+        self, request: pb.ListRecordChangesRequest, context: Context
+    ) -> pb.ListRecordChangesResponse:
+        caller = await self._caller(context, request.base_id, READ)
+        if await self.connected.lookup(caller, request.base_id) is not None:
+            # Airtable keeps no change log that we could read for a connected base.
+            raise FailedPrecondition(
+                "record changes are kept for native bases only", reason="NOT_NATIVE"
+            )
+        return await self.changes.page(caller, request)
 
     async def ConnectBase(
         self, request: pb.ConnectBaseRequest, context: Context

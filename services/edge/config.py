@@ -32,6 +32,10 @@ K8S_GRPC_PORT = 50051
 K8S_AIRTABLE_SERVICE = "airtable-gateway-service"
 K8S_AIRTABLE_HTTP_PORT = 8081
 AIRTABLE_REST_CLUSTER = "airtable-rest"
+# web-bff's HTTP side: the web app's files, /openapi.json and the app's cookie sessions.
+K8S_WEB_SERVICE = "web-bff-service"
+K8S_WEB_HTTP_PORT = 8090
+WEB_APP_CLUSTER = "web-app"
 
 CONNECT_TIMEOUT = "2s"
 ROUTE_TIMEOUT = "30s"
@@ -74,6 +78,8 @@ class HttpMethod:
     path: str  # its path template, e.g. "/v1/auth/login"
     # Declared public in the contract: the edge asks ext_authz nothing about it.
     public: bool = False
+    # Server-streaming: the answer lasts as long as the client listens.
+    streaming: bool = False
 
     @property
     def grpc_path(self) -> str:
@@ -104,6 +110,7 @@ def http_methods(descriptor_set: Path) -> list[HttpMethod]:
                             verb.upper(),
                             getattr(rule, verb) if verb else "",
                             public=_is_public(options),
+                            streaming=method.server_streaming,
                         )
                     )
     # Sorted by service (a stable sort keeps each service's method order), so the output
@@ -137,6 +144,7 @@ def envoy_config(
     admin_port: int,
     upstreams: Mapping[str, tuple[str, int]] | tuple[str, int],
     airtable_rest: tuple[str, int] | None = None,
+    web_app: tuple[str, int] | None = None,
     envoy_descriptor_set: Path | None = None,
 ) -> dict[str, Any]:
     """The whole Envoy bootstrap for the edge.
@@ -144,7 +152,8 @@ def envoy_config(
     `upstreams` is one (host, port) for every service (all-in-one) or a (host, port) per
     gRPC service full name (a Deployment per service), GATEWAY_SERVICES included.
     `airtable_rest` is where airtable-gateway's REST front listens; by default the all-in-one
-    host on the default port, or airtable-gateway-service's http port.
+    host on the default port, or airtable-gateway-service's http port. `web_app` is where
+    web-bff's HTTP side listens, by default likewise.
     `envoy_descriptor_set` is where Envoy finds the descriptor set when that is not
     `descriptor_set` (e.g. a mount in a container).
     """
@@ -155,8 +164,10 @@ def envoy_config(
         cluster_of = dict.fromkeys(upstream_services, _ALL_IN_ONE_CLUSTER)
         addresses = {_ALL_IN_ONE_CLUSTER: upstreams}
         airtable_rest = airtable_rest or (upstreams[0], Settings.airtable_http_port)
+        web_app = web_app or (upstreams[0], Settings.web_http_port)
     else:
         airtable_rest = airtable_rest or (K8S_AIRTABLE_SERVICE, K8S_AIRTABLE_HTTP_PORT)
+        web_app = web_app or (K8S_WEB_SERVICE, K8S_WEB_HTTP_PORT)
         missing = [s for s in upstream_services if s not in upstreams]
         if missing:
             raise ValueError(f"no upstream for {', '.join(missing)}")
@@ -216,6 +227,7 @@ def envoy_config(
             "clusters": [
                 *(grpc_cluster(name, *addresses[name]) for name in sorted(addresses)),
                 http_cluster(AIRTABLE_REST_CLUSTER, *airtable_rest),
+                http_cluster(WEB_APP_CLUSTER, *web_app),
             ],
         },
     }
@@ -232,8 +244,13 @@ def routes(methods: list[HttpMethod], cluster_of: Mapping[str, str]) -> list[dic
     Airtable's query syntax (`fields[]`, `sort[0][field]`) does not fit the transcoder, so the
     rest of /v0 (all but the transcoded whoami) goes as plain HTTP to airtable-gateway's REST
     front, after ext_authz has checked the token and the PAT's scopes and set the identity
-    headers that front trusts. Any other REST request ends at a 404; ext_authz is off there
-    and on the methods the contracts declare public.
+    headers that front trusts. Any other /v0 or /v1 request, and any gRPC call of a method
+    with no route, ends at a 404. The rest is the web app (its files and its cookie sessions,
+    which web-bff's HTTP side guards itself). ext_authz is off there, on the 404s, and on the
+    methods the contracts declare public.
+
+    A server-streaming method's route has no timeout: its answer lasts as long as the client
+    listens (the method's heartbeats keep it from looking idle).
     """
     grpc_only = [{"name": "content-type", "string_match": {"prefix": "application/grpc"}}]
     public: list[dict[str, Any]] = []
@@ -241,7 +258,10 @@ def routes(methods: list[HttpMethod], cluster_of: Mapping[str, str]) -> list[dic
         route: dict[str, Any] = {
             "name": m.grpc_path,
             "match": {"path": m.grpc_path, "headers": grpc_only},
-            "route": {"cluster": cluster_of[m.service], "timeout": ROUTE_TIMEOUT},
+            "route": {
+                "cluster": cluster_of[m.service],
+                "timeout": "0s" if m.streaming else ROUTE_TIMEOUT,
+            },
         }
         if m.public:
             route["typed_per_filter_config"] = _without_ext_authz()
@@ -251,13 +271,29 @@ def routes(methods: list[HttpMethod], cluster_of: Mapping[str, str]) -> list[dic
         "match": {"prefix": "/v0/"},
         "route": {"cluster": AIRTABLE_REST_CLUSTER, "timeout": ROUTE_TIMEOUT},
     }
-    not_found = {
-        "name": "not-found",
+    not_found = [
+        {
+            "name": name,
+            "match": match,
+            "direct_response": {"status": 404, "body": {"inline_string": "Not Found"}},
+            "typed_per_filter_config": _without_ext_authz(),
+        }
+        for name, match in (
+            ("grpc-not-found", {"prefix": "/", "headers": grpc_only}),
+            # A gRPC path sent as plain HTTP: a method the transcoder does not serve.
+            ("method-not-found", {"prefix": "/pyat."}),
+            ("v0-not-found", {"path": "/v0"}),
+            ("v1-not-found", {"prefix": "/v1/"}),
+            ("v1-root-not-found", {"path": "/v1"}),
+        )
+    ]
+    web_app = {
+        "name": "web-app",
         "match": {"prefix": "/"},
-        "direct_response": {"status": 404, "body": {"inline_string": "Not Found"}},
+        "route": {"cluster": WEB_APP_CLUSTER, "timeout": ROUTE_TIMEOUT},
         "typed_per_filter_config": _without_ext_authz(),
     }
-    return [*public, airtable, not_found]
+    return [*public, airtable, *not_found, web_app]
 
 
 def _without_ext_authz() -> dict[str, Any]:
@@ -314,6 +350,8 @@ def transcoder_filter(descriptor_set: Path, services: list[str]) -> dict[str, An
             "print_options": {
                 "always_print_primitive_fields": True,
                 "preserve_proto_field_names": True,
+                # A server-streaming answer goes out as Server-Sent Events: `data: <JSON>`.
+                "stream_sse_style_delimited": True,
             },
         },
     }
@@ -518,6 +556,7 @@ def all_in_one_envoy_config(descriptor_set: Path, settings: Settings) -> dict[st
         admin_port=settings.envoy_admin_port,
         upstreams=(settings.grpc_host, settings.grpc_port),
         airtable_rest=(settings.airtable_http_host, settings.airtable_http_port),
+        web_app=(settings.web_http_host, settings.web_http_port),
     )
 
 

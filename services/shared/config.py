@@ -33,6 +33,10 @@ class Settings:
     # the front any free port and writes it into the Envoy config it starts Envoy with.
     airtable_http_host: str = "127.0.0.1"
     airtable_http_port: int = 8081
+    # web-bff's HTTP side (the web app's files, /openapi.json, cookie sessions), behind Envoy's
+    # "/" and "/app/" routes; 0 asks for any free port.
+    web_http_host: str = "127.0.0.1"
+    web_http_port: int = 8090
     # 0 turns the Prometheus endpoint off (tests run many servers in one process).
     metrics_port: int = 9464
     data_dir: Path = Path(".pyat")
@@ -77,6 +81,8 @@ class Settings:
             envoy_admin_port=_int(env, "PYAT_ENVOY_ADMIN_PORT", cls.envoy_admin_port),
             airtable_http_host=env.get("PYAT_AIRTABLE_HTTP_HOST", cls.airtable_http_host),
             airtable_http_port=_int(env, "PYAT_AIRTABLE_HTTP_PORT", cls.airtable_http_port),
+            web_http_host=env.get("PYAT_WEB_HTTP_HOST", cls.web_http_host),
+            web_http_port=_int(env, "PYAT_WEB_HTTP_PORT", cls.web_http_port),
             metrics_port=_int(env, "PYAT_METRICS_PORT", cls.metrics_port),
             data_dir=Path(env.get("PYAT_DATA_DIR", str(cls.data_dir))),
             database_url=env.get("DATABASE_URL") or None,

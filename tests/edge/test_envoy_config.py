@@ -18,6 +18,7 @@ from services.edge.config import (
     K8S_GATEWAY_SERVICE,
     MAX_REQUEST_BYTES,
     STRIPPED_HEADERS,
+    WEB_APP_CLUSTER,
     all_in_one_envoy_config,
     envoy_config,
     http_methods,
@@ -128,23 +129,36 @@ def test_both_variants_pass_envoy_validate(tmp_path: Path) -> None:
 def test_internal_methods_have_no_route() -> None:
     config = all_in_one_envoy_config(DESCRIPTOR_SET, Settings())
     routes = connection_manager(config)["route_config"]["virtual_hosts"][0]["routes"]
-    exact = {r["match"]["path"] for r in routes if "path" in r["match"]}
-    assert exact == PUBLIC
-    assert not exact & INTERNAL
-    # Airtable's /v0 paths go to airtable-gateway's REST front, after ext_authz has had its
-    # say; everything else, internal methods included, ends at a direct 404.
-    airtable, catch_all = routes[-2:]
-    assert airtable["match"] == {"prefix": "/v0/"}
-    assert airtable["route"]["cluster"] == AIRTABLE_REST_CLUSTER
-    assert "typed_per_filter_config" not in airtable
-    assert catch_all["match"] == {"prefix": "/"}
-    assert catch_all["direct_response"]["status"] == 404
-    assert all("route" in r for r in routes[:-2])
+    methods = [r for r in routes if r["name"].startswith("/")]
+    assert {r["match"]["path"] for r in methods} == PUBLIC
+    assert not {r["match"]["path"] for r in methods} & INTERNAL
     # Only gRPC, as a client sends it or the transcoder makes it, reaches a service.
-    for route in routes[:-2]:
+    for route in methods:
+        assert "route" in route
         assert route["match"]["headers"] == [
             {"name": "content-type", "string_match": {"prefix": "application/grpc"}}
         ]
+    # Airtable's /v0 paths go to airtable-gateway's REST front, after ext_authz has had its
+    # say. Any other gRPC call, gRPC path, /v0 or /v1 path ends at a direct 404 (internal
+    # methods included); the rest is the web app, which web-bff's HTTP side serves.
+    rest = {r["name"]: r for r in routes[len(methods) :]}
+    assert list(rest) == [
+        "v0-rest",
+        "grpc-not-found",
+        "method-not-found",
+        "v0-not-found",
+        "v1-not-found",
+        "v1-root-not-found",
+        "web-app",
+    ]
+    assert rest["v0-rest"]["match"] == {"prefix": "/v0/"}
+    assert rest["v0-rest"]["route"]["cluster"] == AIRTABLE_REST_CLUSTER
+    assert "typed_per_filter_config" not in rest["v0-rest"]
+    for name in ("grpc-not-found", "method-not-found", "v0-not-found", "v1-not-found"):
+        assert rest[name]["direct_response"]["status"] == 404
+    assert rest["v1-not-found"]["match"] == {"prefix": "/v1/"}
+    assert rest["web-app"]["match"] == {"prefix": "/"}
+    assert rest["web-app"]["route"]["cluster"] == WEB_APP_CLUSTER
 
 
 def test_identity_headers_are_removed_by_the_first_filter() -> None:
@@ -188,7 +202,7 @@ def test_ext_authz_fails_closed_and_rate_limiting_fails_open() -> None:
     assert "envoy.filters.http.ratelimit" not in filters
 
 
-def test_only_register_login_refresh_and_the_404_skip_ext_authz() -> None:
+def test_only_register_login_refresh_the_404s_and_the_web_app_skip_ext_authz() -> None:
     config = all_in_one_envoy_config(DESCRIPTOR_SET, Settings())
     routes = connection_manager(config)["route_config"]["virtual_hosts"][0]["routes"]
     open_routes = {
@@ -198,22 +212,38 @@ def test_only_register_login_refresh_and_the_404_skip_ext_authz() -> None:
         .get("envoy.filters.http.ext_authz", {})
         .get("disabled")
     }
+    # The web app's files are public, and its cookie sessions guard themselves (web-bff's
+    # HTTP side checks the Origin and asks auth-service).
+    unguarded = {
+        "grpc-not-found",
+        "method-not-found",
+        "v0-not-found",
+        "v1-not-found",
+        "v1-root-not-found",
+        "web-app",
+    }
     assert open_routes == {
         "/pyat.auth.v1.AuthService/Register",
         "/pyat.auth.v1.AuthService/Login",
         "/pyat.auth.v1.AuthService/Refresh",
-        "not-found",
+        *unguarded,
     }
     # ...because the contracts declare exactly those public: nobody keeps a list by hand.
-    assert {m.grpc_path for m in http_methods(DESCRIPTOR_SET) if m.public} == open_routes - {
-        "not-found"
-    }
+    assert {m.grpc_path for m in http_methods(DESCRIPTOR_SET) if m.public} == (
+        open_routes - unguarded
+    )
 
 
 def test_k8s_variant_has_one_dns_cluster_per_service() -> None:
     config = k8s_envoy_config(DESCRIPTOR_SET)
     clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
     rest = clusters.pop(AIRTABLE_REST_CLUSTER)
+    web_app = clusters.pop(WEB_APP_CLUSTER)
+    endpoint = web_app["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
+    assert endpoint["address"]["socket_address"] == {
+        "address": "web-bff-service",
+        "port_value": 8090,
+    }
     public_services = {path.split("/")[1] for path in PUBLIC}
     assert sorted(clusters) == sorted(
         {k8s_service_name(s) for s in public_services} | {K8S_GATEWAY_SERVICE}

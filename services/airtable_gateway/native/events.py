@@ -7,7 +7,12 @@ from pyat.events.v1 import events_pb2
 from sqlalchemy import delete, select
 
 from services.airtable_gateway.native.sort_indexes import SortIndexes
-from services.airtable_gateway.native.storage import counters, records, rewrite_choices
+from services.airtable_gateway.native.storage import (
+    counters,
+    record_changes,
+    records,
+    rewrite_choices,
+)
 from services.shared.runtime import Runtime
 
 _TYPES = (events_pb2.TableChanged, events_pb2.FieldChanged, events_pb2.BaseChanged)
@@ -19,7 +24,7 @@ async def subscribe(runtime: Runtime) -> None:
     async def forget_tables(tenant_id: str, table_ids: list[str]) -> None:
         # Idempotent: a second delivery finds nothing left to delete.
         async with db.transaction() as session:
-            for table in (records, counters):
+            for table in (records, counters, record_changes):
                 await session.execute(
                     delete(table).where(
                         table.c.tenant_id == tenant_id, table.c.table_id.in_(table_ids)
@@ -48,6 +53,7 @@ async def subscribe(runtime: Runtime) -> None:
                         field.field_id,
                         dict(field.renamed_choices),
                         set(field.removed_choices),
+                        actor_id=field.actor_id,
                     )
         elif event.type == events_pb2.BaseChanged.DESCRIPTOR.full_name:
             base = events_pb2.BaseChanged()

@@ -1,4 +1,5 @@
-"""airtable-gateway's tables: the records of native bases, and each table's auto-number counter.
+"""airtable-gateway's tables: the records of native bases, each table's auto-number counter,
+and the change log of those records.
 
 Hot paths use SQLAlchemy Core on these `Table` objects: rows are plain tuples, never ORM objects.
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     Index,
     Integer,
@@ -32,7 +34,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
-from services.shared.db import UTCDateTime
+from services.shared.db import UTCDateTime, utcnow
 from services.shared.ids import looks_like
 
 
@@ -68,6 +70,45 @@ counters = Table(
     Column("tenant_id", String(17), nullable=False),
     # The auto number given to the table's latest record.
     Column("last_number", Integer(), nullable=False),
+)
+
+# The change log: one row per record created, updated or deleted, in `seq` order. Read by
+# ListRecordChanges (native/changes.py); rows older than the retention are pruned.
+record_changes = Table(
+    "airtable_record_changes",
+    RecordsBase.metadata,
+    Column(
+        "seq",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("tenant_id", String(17), nullable=False),
+    Column("base_id", String(17), nullable=False),
+    Column("table_id", String(17), nullable=False),
+    Column("record_id", String(17), nullable=False),
+    # "created", "updated" or "deleted".
+    Column("kind", String(8), nullable=False),
+    Column("changed_field_ids", JSON(), nullable=False),
+    Column("actor_id", String(17), nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Index("ix_airtable_record_changes_base_seq", "base_id", "seq"),
+    Index("ix_airtable_record_changes_table_seq", "table_id", "seq"),
+    # Pruning finds the old rows by age.
+    Index("ix_airtable_record_changes_changed_at", "changed_at"),
+    # AUTOINCREMENT: SQLite would otherwise reuse the seqs of pruned rows.
+    sqlite_autoincrement=True,
+)
+
+# One row per base with changes. Writers of a base lock it just before they log their changes,
+# so a base's changes commit in `seq` order and a reader never skips one still in flight.
+# `pruned_seq` is the last pruned change of the base: an older cursor has missed changes.
+change_heads = Table(
+    "airtable_record_change_heads",
+    RecordsBase.metadata,
+    Column("base_id", String(17), primary_key=True),
+    Column("tenant_id", String(17), nullable=False),
+    Column("pruned_seq", BigInteger(), nullable=False),
 )
 
 
@@ -185,6 +226,63 @@ async def delete_rows(session: AsyncSession, scope: Scope, record_ids: Sequence[
     await session.execute(delete(records).where(*scope.where(), records.c.id.in_(record_ids)))
 
 
+@dataclass
+class LoggedChange:
+    """One row of the change log, before it is written."""
+
+    table_id: str
+    record_id: str
+    kind: str  # CREATED, UPDATED or DELETED
+    field_ids: list[str]
+
+
+CREATED, UPDATED, DELETED = "created", "updated", "deleted"
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """The INSERT construct of the session's dialect, which can upsert."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def log_changes(
+    session: AsyncSession,
+    tenant_id: str,
+    base_id: str,
+    actor_id: str,
+    now: dt.datetime,
+    changes: Sequence[LoggedChange],
+) -> None:
+    """Log the changes of one write of one base: the base's head row locked first (held until
+    commit, so that writers of a base take their seqs in commit order), then one INSERT."""
+    if not changes:
+        return
+    await session.execute(
+        dialect_insert(session)(change_heads)
+        .values(base_id=base_id, tenant_id=tenant_id, pruned_seq=0)
+        .on_conflict_do_update(
+            index_elements=[change_heads.c.base_id],
+            set_={"pruned_seq": change_heads.c.pruned_seq},
+        )
+    )
+    await session.execute(
+        record_changes.insert().values(
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "base_id": base_id,
+                    "table_id": change.table_id,
+                    "record_id": change.record_id,
+                    "kind": change.kind,
+                    "changed_field_ids": change.field_ids,
+                    "actor_id": actor_id,
+                    "changed_at": now,
+                }
+                for change in changes
+            ]
+        )
+    )
+
+
 def cell_equals(dialect: str, field_id: str, value: Any) -> Any:
     """A condition: the record's stored cell `field_id` equals `value` (used to upsert)."""
     if dialect == "postgresql":
@@ -209,9 +307,11 @@ async def rewrite_choices(
     field_id: str,
     renamed: Mapping[str, str],
     removed: Set[str],
+    actor_id: str = "",
 ) -> int:
     """Cells keep select choices by name: follow renamed choices and drop removed ones in
-    every record of the table that has the field. Returns how many records changed."""
+    every record of the table that has the field, and log them as updated (by `actor_id`,
+    who changed the field). Returns how many records changed."""
     dialect = session.get_bind().dialect.name
     has_field = (
         cast(records.c.cells, JSONB).has_key(field_id)
@@ -219,12 +319,13 @@ async def rewrite_choices(
         else func.json_type(records.c.cells, f'$."{field_id}"').is_not(None)
     )
     found = await session.execute(
-        select(records.c.id, records.c.cells).where(
+        select(records.c.id, records.c.base_id, records.c.cells).where(
             records.c.tenant_id == tenant_id, records.c.table_id == table_id, has_field
         )
     )
     changed = []
-    for record_id, cells in found.all():
+    bases: dict[str, list[LoggedChange]] = {}
+    for record_id, base_id, cells in found.all():
         value = cells[field_id]
         names = value if isinstance(value, list) else [value]
         kept = [renamed.get(name, name) for name in names if name not in removed]
@@ -235,6 +336,7 @@ async def rewrite_choices(
         else:
             cells[field_id] = kept if isinstance(value, list) else kept[0]
         changed.append({"record_id": record_id, "new_cells": cells})
+        bases.setdefault(base_id, []).append(LoggedChange(table_id, record_id, UPDATED, [field_id]))
     if changed:
         await session.execute(
             update(records)
@@ -242,4 +344,7 @@ async def rewrite_choices(
             .values(cells=bindparam("new_cells")),
             changed,
         )
+    now = utcnow()
+    for base_id, logged in bases.items():
+        await log_changes(session, tenant_id, base_id, actor_id, now, logged)
     return len(changed)

@@ -1,5 +1,6 @@
 """Creating, updating (merge, replace, upsert) and deleting records of a native table: cells
-checked by schema-service, then one transaction for the rows, the inverse links and events."""
+checked by schema-service, then one transaction for the rows, the inverse links, the events
+and the change log."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from pyat.events.v1 import events_pb2
 from pyat.schema.v1 import schema_pb2, schema_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.airtable_gateway.native.changes import ChangeLog, prune_if_due
 from services.airtable_gateway.native.links import Change, LinkedEdit, sync_links
 from services.airtable_gateway.native.output import OutputSpec, Renderer
 from services.airtable_gateway.native.quota import RecordQuota
 from services.airtable_gateway.native.storage import (
+    CREATED,
+    DELETED,
+    UPDATED,
     Row,
     Scope,
     cell_equals,
@@ -77,9 +82,11 @@ class Writes:
         )
         await self._quota.require_room(request.base_id, len(cells))
         scope = Scope(caller.tenant_id, request.base_id, table.id)
+        log = ChangeLog()
         async with self._runtime.db.transaction() as session:
-            rows = await self._insert(session, caller, scope, table, cells)
-        self._runtime.outbox.notify()
+            rows = await self._insert(session, caller, scope, table, cells, log)
+            await log.write(session, scope, caller.user_id, utcnow())
+        await self._after_commit()
         spec = OutputSpec(request.return_fields_by_field_id)
         answers = await self._renderer.records(caller, request.base_id, table, rows, spec)
         return pb.CreateRecordsResponse(records=answers)
@@ -119,9 +126,11 @@ class Writes:
             creates = [values for record_id, values in plan if not record_id]
             if creates:
                 await self._quota.require_room(request.base_id, len(creates))
-            rows = await self._update(session, caller, scope, table, updates, request.replace)
-            created = await self._insert(session, caller, scope, table, creates)
-        self._runtime.outbox.notify()
+            log = ChangeLog()
+            rows = await self._update(session, caller, scope, table, updates, request.replace, log)
+            created = await self._insert(session, caller, scope, table, creates, log)
+            await log.write(session, scope, caller.user_id, utcnow())
+        await self._after_commit()
         # The answer follows the request's order; new records fill the slots left for them.
         by_id = {row.id: row for row in rows}
         made = iter(created)
@@ -143,6 +152,7 @@ class Writes:
         scope = Scope(caller.tenant_id, request.base_id, table.id)
         ids = list(dict.fromkeys(request.record_ids))
         now = utcnow()
+        log = ChangeLog()
         async with self._runtime.db.transaction() as session:
             rows = await rows_by_id(session, scope, ids, for_update=True)
             for record_id in ids:
@@ -160,9 +170,15 @@ class Writes:
                     actor_id=caller.user_id,
                 )
                 add_event(session, event, tenant_id=scope.tenant_id, source=SOURCE)
-            _linked_events(session, caller, edits)
-        self._runtime.outbox.notify()
+                log.add(scope.table_id, record_id, DELETED, [])
+            _linked_events(session, caller, edits, log)
+            await log.write(session, scope, caller.user_id, now)
+        await self._after_commit()
         return pb.DeleteRecordsResponse(deleted_record_ids=ids)
+
+    async def _after_commit(self) -> None:
+        self._runtime.outbox.notify()
+        await prune_if_due(self._runtime.db)
 
     async def _validate(
         self,
@@ -221,6 +237,7 @@ class Writes:
         scope: Scope,
         table: TableSchema,
         cells: Sequence[dict[str, Any]],
+        log: ChangeLog,
     ) -> list[Row]:
         if not cells:
             return []
@@ -252,7 +269,8 @@ class Writes:
                 actor_id=caller.user_id,
             )
             add_event(session, event, tenant_id=scope.tenant_id, source=SOURCE)
-        _linked_events(session, caller, edits)
+            log.add(scope.table_id, row.id, CREATED, list(row.cells))
+        _linked_events(session, caller, edits, log)
         return rows
 
     async def _update(
@@ -263,6 +281,7 @@ class Writes:
         table: TableSchema,
         updates: Sequence[tuple[str, dict[str, Any]]],
         replace: bool,
+        log: ChangeLog,
     ) -> list[Row]:
         if not updates:
             return []
@@ -293,7 +312,8 @@ class Writes:
             row.last_modified_by = caller.user_id
             await save_cells(session, scope, row)
             _updated_event(session, caller, scope, row.id, changed, change.before, change.after)
-        _linked_events(session, caller, edits)
+            log.add(scope.table_id, row.id, UPDATED, changed)
+        _linked_events(session, caller, edits, log)
         return [rows[record_id] for record_id, _ in updates]
 
 
@@ -319,8 +339,12 @@ def _updated_event(
     add_event(session, event, tenant_id=scope.tenant_id, source=SOURCE)
 
 
-def _linked_events(session: AsyncSession, caller: Caller, edits: Sequence[LinkedEdit]) -> None:
+def _linked_events(
+    session: AsyncSession, caller: Caller, edits: Sequence[LinkedEdit], log: ChangeLog
+) -> None:
+    """Events and change log entries of the linked records whose inverse cells changed."""
     for edit in edits:
+        log.add(edit.scope.table_id, edit.row.id, UPDATED, list(edit.previous))
         before = {**edit.row.cells, **edit.previous}
         before = {key: value for key, value in before.items() if not is_empty(value)}
         _updated_event(

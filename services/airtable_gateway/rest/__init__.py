@@ -15,6 +15,7 @@ from services.airtable_gateway.rest.app import build_app
 from services.airtable_gateway.rest.stubs import Stubs
 from services.shared.clients import Clients
 from services.shared.config import Settings
+from services.shared.http_listener import beside, serve
 from services.shared.identity import Assertions, assertion_key
 from services.shared.runtime import Runtime
 
@@ -25,24 +26,12 @@ NAME = "airtable-gateway"
 async def listen(clients: Clients, settings: Settings) -> web.AppRunner:
     """Serve /v0 until the runner's `cleanup()`, calling the services through `clients`."""
     app = build_app(Stubs.of(clients), Assertions(assertion_key(settings)))
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.shutdown_grace_s)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, settings.airtable_http_host, settings.airtable_http_port).start()
-    except BaseException:
-        await runner.cleanup()
-        raise
-    return runner
-
-
-def port_of(runner: web.AppRunner) -> int:
-    """The port the front listens on (the one the OS chose, when asked for port 0)."""
-    port: int = runner.addresses[0][1]
-    return port
+    return await serve(
+        app, settings.airtable_http_host, settings.airtable_http_port, settings.shutdown_grace_s
+    )
 
 
 async def start(runtime: Runtime) -> None:
     """Start serving /v0 beside this process's services; it stops when the process stops."""
     runner = await listen(runtime.clients, runtime.settings)
-    runtime.http_ports[NAME] = port_of(runner)
-    runtime.on_stop_listening(runner.cleanup)
+    beside(runtime, NAME, runner)
