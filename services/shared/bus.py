@@ -60,7 +60,25 @@ class EventBus(ABC):
         await self.subscribe(durable, event_types, one)
 
     @abstractmethod
+    async def listen(self, event_types: Sequence[str], handler: Handler) -> None:
+        """Hand every event of `event_types` (all types if empty) published from now on to
+        `handler`, in this process, until close. Not resumable and nothing is stored: events
+        published while the process is away, or while the bus is unreachable, are not seen.
+        For wake-ups and caches, never for work that must happen. A handler that raises is
+        logged; its event is not delivered again."""
+
+    @abstractmethod
     async def close(self) -> None: ...
+
+
+async def hand_over(handler: Handler, event: Event, listener: str) -> None:
+    """Give a listener its event; a failure is logged, as a listener gets no second try."""
+    try:
+        await handler(event)
+    except Exception:
+        log.exception(
+            "listener %s: handler failed on event %s (%s)", listener, event.id, event.type
+        )
 
 
 # How many messages one pull asks for, and how long it waits for the first.
@@ -91,6 +109,7 @@ class NatsBus(EventBus):
         self._redeliver_delay_s = redeliver_delay_s
         self._tasks: list[asyncio.Task[None]] = []
         self._subs: list[JetStreamContext.PullSubscription] = []
+        self._listeners: list[JetStreamContext.PushSubscription] = []
         self._closed = False
 
     @classmethod
@@ -264,6 +283,36 @@ class NatsBus(EventBus):
             # The ack (or nak) was lost; the server redelivers after its ack wait.
             log.warning("consumer %s: could not acknowledge a message: %r", durable, exc)
 
+    async def listen(self, event_types: Sequence[str], handler: Handler) -> None:
+        """One ephemeral ordered push consumer per subject, delivering only new messages: the
+        server forgets it soon after this process goes away, and stores no position."""
+        if self._closed:
+            raise Unavailable("event bus is closed")
+        types = frozenset(event_types)
+        subjects = sorted(self.subject_of(t) for t in types) or [f"{self.stream}.>"]
+        name = ",".join(sorted(types)) or "*"
+
+        async def on_message(msg: Msg) -> None:
+            try:
+                event = Event.FromString(msg.data)
+            except DecodeError:
+                log.error("listener %s: dropping undecodable message on %s", name, msg.subject)
+                return
+            if not types or event.type in types:
+                await hand_over(handler, event, name)
+
+        for subject in subjects:
+            self._listeners.append(
+                await self._js.subscribe(
+                    subject,
+                    cb=on_message,
+                    stream=self.stream,
+                    ordered_consumer=True,
+                    deliver_policy=DeliverPolicy.NEW,
+                    inactive_threshold=60.0,
+                )
+            )
+
     async def close(self) -> None:
         if self._closed:
             return
@@ -271,6 +320,11 @@ class NatsBus(EventBus):
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for listener in self._listeners:
+            try:
+                await listener.unsubscribe()
+            except nats.errors.Error:
+                pass
         # Withdraw pending pull requests, so the server stops sending to this process at once.
         for sub in self._subs:
             try:

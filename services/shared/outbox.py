@@ -39,7 +39,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.shared.bus import BatchHandler, EventBus, Handler
+from services.shared.bus import BatchHandler, EventBus, Handler, hand_over
 from services.shared.db import Database, UTCDateTime, utcnow
 from services.shared.errors import Unavailable
 from services.shared.ids import new_id
@@ -142,6 +142,8 @@ class _Consumer:
     saved_at: float = -math.inf
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    # A listener (`OutboxBus.listen`) keeps its position in memory only.
+    stored: bool = True
 
 
 class OutboxBus(EventBus):
@@ -175,6 +177,7 @@ class OutboxBus(EventBus):
         # A position that only skipped events of other types is stored at most this often.
         self._save_every_s = save_every_s
         self._consumers: dict[str, _Consumer] = {}
+        self._listeners: list[_Consumer] = []
         self._closed = False
 
     async def publish(self, event: Event) -> None:
@@ -273,11 +276,31 @@ class OutboxBus(EventBus):
             raise
         consumer.task = asyncio.create_task(self._consume(consumer), name=f"bus:{durable}")
 
+    async def listen(self, event_types: Sequence[str], handler: Handler) -> None:
+        """An in-memory consumer that starts at the head of the log and stores nothing."""
+        if self._closed:
+            raise Unavailable("event bus is closed")
+        name = f"listener-{len(self._listeners) + 1}"
+
+        async def each(events: Sequence[Event]) -> None:
+            for event in events:
+                await hand_over(handler, event, name)
+
+        consumer = _Consumer(name, tuple(sorted(set(event_types))), each, stored=False)
+        async with self._db.read() as session:
+            head = await session.scalar(
+                select(OutboxSequence.last).where(OutboxSequence.id == _SEQUENCE_ROW)
+            )
+        consumer.position = consumer.saved = head or 0
+        self._listeners.append(consumer)
+        consumer.task = asyncio.create_task(self._consume(consumer), name=f"bus:{name}")
+
     async def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         tasks = [c.task for c in self._consumers.values() if c.task is not None]
+        tasks += [c.task for c in self._listeners if c.task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -288,10 +311,13 @@ class OutboxBus(EventBus):
             except Exception as exc:
                 log.warning("consumer %s: position not stored at close: %r", consumer.durable, exc)
         self._consumers.clear()
+        self._listeners.clear()
 
     def _wake_consumers(self) -> None:
         for consumer in self._consumers.values():
             consumer.wake.set()
+        for listener in self._listeners:
+            listener.wake.set()
 
     async def _join(self, durable: str) -> int:
         """The stored position of `durable`; a new one starts at the oldest event kept."""
@@ -309,7 +335,9 @@ class OutboxBus(EventBus):
 
     async def _consume(self, consumer: _Consumer) -> None:
         backoff = self._retry_delay_s
-        while True:
+        # Also checked, not only cancelled: on Python 3.11 a wait_for that times out as it is
+        # cancelled swallows the cancellation, and the loop would run on after close.
+        while not self._closed:
             # Cleared before reading, so a wake during the work is not lost.
             consumer.wake.clear()
             try:
@@ -387,7 +415,7 @@ class OutboxBus(EventBus):
 
     async def _save(self, consumer: _Consumer) -> None:
         position = consumer.position
-        if position != consumer.saved:
+        if position != consumer.saved and consumer.stored:
             async with self._db.transaction() as session:
                 # Never backwards, should another process consume the same durable.
                 await session.execute(

@@ -171,6 +171,35 @@ async def test_empty_after_gives_the_current_cursor_then_later_changes(
     assert kinds(await list_changes(base, cursor)) == [(CREATED, later.id)]
 
 
+async def test_newest_first_reads_back_from_now_and_gives_the_cursor_to_follow(
+    base: Base, people: schema_pb2.Table
+) -> None:
+    def newest(page_size: int, after: str = "") -> Any:
+        return base.records.ListRecordChanges(
+            pb.ListRecordChangesRequest(
+                base_id=base.base_id, after=after, page_size=page_size, newest_first=True
+            ),
+            metadata=base.owner.md,
+        )
+
+    first, second = await base.create("People", {"Name": "First"}, {"Name": "Second"})
+    await base.update("People", (first.id, {"Age": 1}))
+    latest = await newest(2)
+    (newest_kind, newest_id), (older_kind, older_id) = kinds(latest)
+    assert (newest_kind, newest_id) == (UPDATED, first.id) and latest.has_more
+    # The two were created together, in either order.
+    assert older_kind == CREATED and older_id in {first.id, second.id}
+    assert latest.changes[0].record.fields[people.fields[0].id] == "First"
+    # Its cursor is now: reading on from it gives only what comes later.
+    assert latest.cursor == await now_cursor(base)
+    third = (await base.create("People", {"Name": "Third"}))[0]
+    assert kinds(await list_changes(base, latest.cursor)) == [(CREATED, third.id)]
+    # Newest first reads back from now only.
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await newest(2, after=latest.cursor)
+    assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+
 async def test_a_fresh_base_has_a_cursor_too(any_fabric: Fabric) -> None:
     fresh = await new_base(any_fabric.host, any_fabric.channel)
     cursor = await now_cursor(fresh)

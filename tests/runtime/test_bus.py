@@ -14,13 +14,14 @@ import pytest
 from google.protobuf import duration_pb2, wrappers_pb2
 from google.protobuf.message import Message
 from pyat.events.v1.events_pb2 import Event, UserRegistered
+from sqlalchemy import select
 
 from services.shared.bus import EventBus, NatsBus, open_bus
 from services.shared.config import Settings
 from services.shared.db import Database
 from services.shared.errors import Unavailable
 from services.shared.ids import new_id
-from services.shared.outbox import OutboxBus
+from services.shared.outbox import OutboxBus, OutboxConsumer
 from services.shared.server import SHARED_MIGRATIONS
 from tests.fixtures.infra import (
     NatsServer,
@@ -205,6 +206,60 @@ async def test_event_is_delivered_again_after_its_handler_fails(new_bus: BusFact
     await asyncio.wait_for(done.wait(), timeout=10)
     assert attempts == {first.id: 2, second.id: 1}
     assert sorted(handled) == sorted([first.id, second.id])
+
+
+async def test_a_listener_gets_only_what_is_published_after_it_starts(new_bus: BusFactory) -> None:
+    bus = await new_bus()
+    before = user_event("before")
+    await bus.publish(before)
+    # A durable consumer that has seen `before` proves it is in the log before listening.
+    durable = Received()
+    await bus.subscribe("witness", [USER], durable)
+    await durable.wait_for_id(before.id)
+    users, everything = Received(), Received()
+    await bus.listen([USER], users)
+    await bus.listen([], everything)
+    text, after = event_of(wrappers_pb2.StringValue(value="hi")), user_event("after")
+    await bus.publish(text)
+    await bus.publish(after)
+    await users.wait_for_id(after.id)
+    await everything.wait_for_id(after.id)
+    assert users.ids == [after.id]
+    assert everything.ids == [text.id, after.id]
+
+
+async def test_a_failing_listener_is_not_given_the_event_again(new_bus: BusFactory) -> None:
+    bus = await new_bus()
+    seen: list[str] = []
+    done = asyncio.Event()
+    first, second = user_event("first"), user_event("second")
+
+    async def fails_on_first(event: Event) -> None:
+        seen.append(event.id)
+        if event.id == first.id:
+            raise RuntimeError("a listener's failure is only logged")
+        done.set()
+
+    await bus.listen([USER], fails_on_first)
+    await bus.publish(first)
+    await bus.publish(second)
+    await asyncio.wait_for(done.wait(), timeout=10)
+    assert seen == [first.id, second.id]
+
+
+async def test_a_listener_stores_no_position(outbox_db: Database) -> None:
+    bus = OutboxBus(outbox_db, poll_interval_s=0.1)
+    try:
+        received = Received()
+        await bus.listen([USER], received)
+        event = user_event()
+        await bus.publish(event)
+        await received.wait_for_id(event.id)
+    finally:
+        await bus.close()
+    async with outbox_db.read() as session:
+        stored = (await session.scalars(select(OutboxConsumer.durable))).all()
+    assert stored == []
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -186,6 +186,11 @@ class Changes:
                 f"page_size must be between 1 and {MAX_PAGE}", fields={"page_size": "out of range"}
             )
         after = decode_cursor(request.base_id, request.after) if request.after else None
+        if request.newest_first and after is not None:
+            raise InvalidArgument(
+                "newest_first reads back from now: leave after empty",
+                fields={"after": "must be empty with newest_first"},
+            )
         table_id = ""
         if request.table:
             table_id = (await self._schemas.get(caller, request.base_id, request.table)).id
@@ -197,8 +202,9 @@ class Changes:
             if after is None:
                 newest = await session.scalar(select(func.max(record_changes.c.seq)).where(*base))
                 pruned = await _pruned_seq(session, caller.tenant_id, request.base_id)
-                cursor = encode_cursor(request.base_id, max(newest or 0, pruned))
-                return pb.ListRecordChangesResponse(cursor=cursor)
+                head = encode_cursor(request.base_id, max(newest or 0, pruned))
+                if not request.newest_first:
+                    return pb.ListRecordChangesResponse(cursor=head)
             query = select(
                 record_changes.c.seq,
                 record_changes.c.table_id,
@@ -207,14 +213,18 @@ class Changes:
                 record_changes.c.changed_field_ids,
                 record_changes.c.actor_id,
                 record_changes.c.changed_at,
-            ).where(*base, record_changes.c.seq > after)
+            ).where(*base)
             if table_id:
                 query = query.where(record_changes.c.table_id == table_id)
-            found = (
-                await session.execute(query.order_by(record_changes.c.seq).limit(page_size + 1))
-            ).all()
+            if after is None:  # newest first
+                query = query.order_by(record_changes.c.seq.desc())
+            else:
+                query = query.where(record_changes.c.seq > after).order_by(record_changes.c.seq)
+            found = (await session.execute(query.limit(page_size + 1))).all()
             # Read after the changes: a prune that committed in between is noticed here.
-            if after < await _pruned_seq(session, caller.tenant_id, request.base_id):
+            if after is not None and after < await _pruned_seq(
+                session, caller.tenant_id, request.base_id
+            ):
                 raise FailedPrecondition(
                     "the changes after this cursor are no longer kept: read the records afresh",
                     reason="CURSOR_EXPIRED",
@@ -236,10 +246,12 @@ class Changes:
             )
             for row in page
         ]
+        if after is None:  # newest first: follow on from the head
+            cursor = head
+        else:
+            cursor = changes[-1].cursor if changes else request.after
         return pb.ListRecordChangesResponse(
-            changes=changes,
-            cursor=changes[-1].cursor if changes else request.after,
-            has_more=len(found) > page_size,
+            changes=changes, cursor=cursor, has_more=len(found) > page_size
         )
 
     async def _records(

@@ -1,0 +1,197 @@
+"""The grid and record screens: each asks its services in parallel where it can.
+
+Access is what the services say: workspace-service answers NOT_FOUND for a base the caller
+can't see (another tenant's), and permission-service's Check gives the caller's role on the
+table, or PERMISSION_DENIED when it allows no reading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pyat.airtable.v1 import airtable_gateway_pb2 as records_pb2
+from pyat.permission.v1 import permission_pb2
+from pyat.schema.v1 import schema_pb2
+from pyat.webbff.v1 import web_bff_pb2 as pb
+from pyat.workspace.v1 import workspace_pb2
+
+from services.shared.errors import DomainError, InvalidArgument, PermissionDenied
+from services.shared.ids import looks_like
+from services.shared.structs import from_struct
+from services.web_bff.upstream import GATEWAY, Upstream, why
+
+MAX_PAGE_SIZE = 100
+LINK_TYPE = "multipleRecordLinks"
+# Linked records named per link field; a cell may hold thousands, the screen shows the first.
+MAX_LINKS_PER_FIELD = 100
+# Record ids per filterByFormula, which keeps each formula short.
+_IDS_PER_LOOKUP = 50
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    base: workspace_pb2.Base
+    table: schema_pb2.Table
+    role: permission_pb2.Role
+
+
+def require(**ids: str) -> None:
+    """Every id given; INVALID_ARGUMENT naming the first that is empty."""
+    for name, value in ids.items():
+        if not value:
+            raise InvalidArgument(f"{name} is required", fields={name: "required"})
+
+
+async def strictly(*calls: Any) -> list[Any]:
+    """All answers of calls made at once, or the first failure in the order given (so the
+    base's NOT_FOUND wins over what follows from it), after all have ended."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return list(results)
+
+
+async def table_access(upstream: Upstream, base_id: str, table: str) -> TableAccess:
+    """The base and table as the caller sees them, and the caller's role on the table."""
+    base, found = await strictly(upstream.base(base_id), upstream.table(base_id, table))
+    decision = await upstream.check_read(base.workspace_id, base.id, found.id)
+    if not decision.allowed:
+        raise PermissionDenied("you may not read this table", reason="INSUFFICIENT_ROLE")
+    return TableAccess(base, found, decision.role)
+
+
+async def grid(upstream: Upstream, request: pb.GetGridRequest) -> pb.GetGridResponse:
+    require(base_id=request.base_id, table_id=request.table_id)
+    page_size = request.page_size or MAX_PAGE_SIZE
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidArgument(
+            f"page_size must be 1 to {MAX_PAGE_SIZE}", fields={"page_size": "1 to 100"}
+        )
+
+    async def first_page() -> tuple[str, BaseException | None, records_pb2.ListRecordsResponse]:
+        # The cursor first: following changes from it then misses none the page lacks.
+        cursor, failure = "", None
+        try:
+            cursor = (await upstream.changes(request.base_id, request.table_id, after="")).cursor
+        except DomainError as error:
+            failure = error
+        page = await upstream.list_records(
+            records_pb2.ListRecordsRequest(
+                base_id=request.base_id,
+                table=request.table_id,
+                page_size=page_size,
+                view=request.view,
+                output=records_pb2.Output(return_fields_by_field_id=True),
+            )
+        )
+        return cursor, failure, page
+
+    access, (cursor, cursor_failure, page) = await strictly(
+        table_access(upstream, request.base_id, request.table_id), first_page()
+    )
+    answer = pb.GetGridResponse(
+        base=access.base,
+        table=access.table,
+        records=page.records,
+        offset=page.offset,
+        role=access.role,
+        cursor=cursor,
+    )
+    if cursor_failure is not None:
+        answer.partial.append(pb.Partial(section="cursor", reason=why(GATEWAY, cursor_failure)))
+    return answer
+
+
+async def record(upstream: Upstream, request: pb.GetRecordRequest) -> pb.GetRecordResponse:
+    require(base_id=request.base_id, table_id=request.table_id, record_id=request.record_id)
+    access, found = await strictly(
+        table_access(upstream, request.base_id, request.table_id),
+        upstream.record(request.base_id, request.table_id, request.record_id),
+    )
+    answer = pb.GetRecordResponse(record=found, table=access.table, role=access.role)
+    cells = from_struct(found.fields)
+    wanted: dict[str, list[str]] = {}  # link field id -> record ids, in the cell's order
+    by_table: dict[str, set[str]] = {}  # linked table id -> record ids to name
+    for field in access.table.fields:
+        if field.type != LINK_TYPE:
+            continue
+        linked_table = from_struct(field.options).get("linkedTableId")
+        ids = [
+            value
+            for value in cells.get(field.id) or []
+            if isinstance(value, str) and looks_like(value, "rec")
+        ][:MAX_LINKS_PER_FIELD]
+        if not isinstance(linked_table, str) or not ids:
+            continue
+        wanted[field.id] = ids
+        by_table.setdefault(linked_table, set()).update(ids)
+    if not wanted:
+        return answer
+    lookups = await asyncio.gather(
+        *(
+            primary_values(upstream, request.base_id, table_id, sorted(ids))
+            for table_id, ids in by_table.items()
+        ),
+        return_exceptions=True,
+    )
+    names: dict[str, str] = {}
+    failure: BaseException | None = None
+    for lookup in lookups:
+        if isinstance(lookup, BaseException):
+            failure = failure or lookup
+        else:
+            names.update(lookup)
+    for field_id, ids in wanted.items():
+        answer.linked[field_id].records.extend(
+            pb.LinkedRecord(id=rid, name=names[rid]) for rid in ids if rid in names
+        )
+    if failure is not None:
+        if not isinstance(failure, DomainError):
+            raise failure
+        answer.partial.append(pb.Partial(section="linked", reason=why(GATEWAY, failure)))
+    return answer
+
+
+async def primary_values(
+    upstream: Upstream, base_id: str, table_id: str, record_ids: Sequence[str]
+) -> dict[str, str]:
+    """The primary value, as the UI shows it, of each of `record_ids` that exists."""
+    table = await upstream.table(base_id, table_id)
+    chunks = [
+        record_ids[i : i + _IDS_PER_LOOKUP] for i in range(0, len(record_ids), _IDS_PER_LOOKUP)
+    ]
+    pages = await strictly(
+        *(
+            upstream.list_records(
+                records_pb2.ListRecordsRequest(
+                    base_id=base_id,
+                    table=table.id,
+                    page_size=MAX_PAGE_SIZE,
+                    fields=[table.primary_field_id],
+                    # Ids are checked to be record ids, so they can't break out of the quotes.
+                    filter_by_formula="OR("
+                    + ",".join(f"RECORD_ID()='{rid}'" for rid in chunk)
+                    + ")",
+                    output=records_pb2.Output(
+                        cell_format=records_pb2.CELL_FORMAT_STRING,
+                        time_zone="UTC",
+                        user_locale="en-us",
+                        return_fields_by_field_id=True,
+                    ),
+                )
+            )
+            for chunk in chunks
+        )
+    )
+    names: dict[str, str] = {}
+    for page in pages:
+        for found in page.records:
+            value = from_struct(found.fields).get(table.primary_field_id)
+            names[found.id] = (
+                "" if value is None else value if isinstance(value, str) else str(value)
+            )
+    return names

@@ -1,0 +1,170 @@
+"""The services web-bff asks, through their generated stubs, each call with its own deadline.
+
+Calls carry the identity of the call being served (or of `identity.act_as`), so every answer
+is what the caller may see. Failures come back as the error our own caller should get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TypeVar
+
+import grpc
+from pyat.airtable.v1 import airtable_gateway_pb2 as records_pb2
+from pyat.airtable.v1 import airtable_gateway_pb2_grpc
+from pyat.permission.v1 import permission_pb2, permission_pb2_grpc
+from pyat.schema.v1 import schema_pb2, schema_pb2_grpc
+from pyat.user.v1 import user_pb2, user_pb2_grpc
+from pyat.workspace.v1 import workspace_pb2, workspace_pb2_grpc
+
+from services.shared.clients import Clients, translate
+from services.shared.errors import DomainError
+
+# A screen waits this long for any one service; past it the part is missing or the call fails.
+CALL_TIMEOUT_S = 2.0
+
+USER = "user-service"
+WORKSPACE = "workspace-service"
+PERMISSION = "permission-service"
+SCHEMA = "schema-service"
+GATEWAY = "airtable-gateway"
+
+T = TypeVar("T")
+
+
+async def ask(service: str, call: Awaitable[T]) -> T:
+    """The answer of one call, or the error it means for our caller."""
+    try:
+        return await call
+    except grpc.aio.AioRpcError as err:
+        raise translate(service, err) from None
+
+
+def why(service: str, error: BaseException) -> str:
+    """A failure, for people, as a `Partial.reason`."""
+    code = getattr(error, "code", None)
+    if code is grpc.StatusCode.DEADLINE_EXCEEDED:
+        return f"{service} did not answer in time"
+    if code is grpc.StatusCode.UNAVAILABLE:
+        return f"{service} is unavailable"
+    if code is grpc.StatusCode.UNIMPLEMENTED:
+        return f"{service} cannot answer this yet"
+    if isinstance(error, DomainError):
+        return f"{service} failed: {error.message}"
+    return f"{service} failed"
+
+
+class Upstream:
+    """One stub per service web-bff reads from."""
+
+    def __init__(self, clients: Clients) -> None:
+        self.users = user_pb2_grpc.UserServiceStub(clients.channel("user"))
+        self.workspaces = workspace_pb2_grpc.WorkspaceServiceStub(clients.channel("workspace"))
+        self.permissions = permission_pb2_grpc.PermissionServiceStub(clients.channel("permission"))
+        self.schema = schema_pb2_grpc.SchemaServiceStub(clients.channel("schema"))
+        self.records = airtable_gateway_pb2_grpc.AirtableGatewayServiceStub(
+            clients.channel("airtable-gateway")
+        )
+
+    async def me(self) -> user_pb2.User:
+        answer = await ask(USER, self.users.GetMe(user_pb2.GetMeRequest(), timeout=CALL_TIMEOUT_S))
+        return answer.user
+
+    async def workspace_list(self) -> list[workspace_pb2.Workspace]:
+        answer = await ask(
+            WORKSPACE,
+            self.workspaces.ListWorkspaces(
+                workspace_pb2.ListWorkspacesRequest(), timeout=CALL_TIMEOUT_S
+            ),
+        )
+        return list(answer.workspaces)
+
+    async def bases_of(self, workspace_id: str) -> list[workspace_pb2.Base]:
+        answer = await ask(
+            WORKSPACE,
+            self.workspaces.ListBases(
+                workspace_pb2.ListBasesRequest(workspace_id=workspace_id), timeout=CALL_TIMEOUT_S
+            ),
+        )
+        return list(answer.bases)
+
+    async def base(self, base_id: str) -> workspace_pb2.Base:
+        answer = await ask(
+            WORKSPACE,
+            self.workspaces.GetBase(
+                workspace_pb2.GetBaseRequest(base_id=base_id), timeout=CALL_TIMEOUT_S
+            ),
+        )
+        return answer.base
+
+    async def table(self, base_id: str, table: str) -> schema_pb2.Table:
+        answer = await ask(
+            SCHEMA,
+            self.schema.GetTable(
+                schema_pb2.GetTableRequest(base_id=base_id, table=table), timeout=CALL_TIMEOUT_S
+            ),
+        )
+        return answer.table
+
+    async def check_read(
+        self, workspace_id: str, base_id: str, table_id: str
+    ) -> permission_pb2.CheckResponse:
+        resource = permission_pb2.Resource(
+            workspace_id=workspace_id, base_id=base_id, table_id=table_id
+        )
+        return await ask(
+            PERMISSION,
+            self.permissions.Check(
+                permission_pb2.CheckRequest(action=permission_pb2.ACTION_READ, resource=resource),
+                timeout=CALL_TIMEOUT_S,
+            ),
+        )
+
+    async def list_records(
+        self, request: records_pb2.ListRecordsRequest
+    ) -> records_pb2.ListRecordsResponse:
+        return await ask(GATEWAY, self.records.ListRecords(request, timeout=CALL_TIMEOUT_S))
+
+    async def record(self, base_id: str, table_id: str, record_id: str) -> records_pb2.Record:
+        answer = await ask(
+            GATEWAY,
+            self.records.GetRecord(
+                records_pb2.GetRecordRequest(
+                    base_id=base_id,
+                    table=table_id,
+                    record_id=record_id,
+                    output=records_pb2.Output(return_fields_by_field_id=True),
+                ),
+                timeout=CALL_TIMEOUT_S,
+            ),
+        )
+        return answer.record
+
+    async def newest_changes(
+        self, base_id: str, count: int
+    ) -> records_pb2.ListRecordChangesResponse:
+        """The `count` newest changes of a base, newest first."""
+        return await ask(
+            GATEWAY,
+            self.records.ListRecordChanges(
+                records_pb2.ListRecordChangesRequest(
+                    base_id=base_id, page_size=count, newest_first=True
+                ),
+                timeout=CALL_TIMEOUT_S,
+            ),
+        )
+
+    async def changes(
+        self, base_id: str, table: str, after: str, page_size: int = 0
+    ) -> records_pb2.ListRecordChangesResponse:
+        """One page of a base's (or a table's) change log after `after`; "" gives the cursor
+        of now and no changes."""
+        return await ask(
+            GATEWAY,
+            self.records.ListRecordChanges(
+                records_pb2.ListRecordChangesRequest(
+                    base_id=base_id, table=table, after=after, page_size=page_size
+                ),
+                timeout=CALL_TIMEOUT_S,
+            ),
+        )
