@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: run test gen check-gen lint fmt breaking contracts-release validate-envoy ci clean
+.PHONY: run test browser web check-web gen check-gen lint fmt breaking contracts-release validate-envoy ci clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,22 @@ run: $(STAMP)
 	$(BIN)/pyat up
 
 ## test: set up and run the test suite
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest
+
+## browser: Debian's Chromium, which the web app's tests drive (Playwright's own download
+## does not work on our machines)
+browser:
+	test -x /usr/bin/chromium || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+## web: rebuild the web app into services/web_bff/static (committed: `make run` needs no Node.js)
+web:
+	services/web_bff/app/build.sh
+
+## check-web: fail when the committed web app build differs from its sources
+check-web:
+	services/web_bff/app/build.sh --check
 
 ## gen: regenerate gen/ (Python code, descriptor set), envoy/envoy.yaml and k8s/base/edge/ from proto/
 gen: $(STAMP)
@@ -69,7 +83,7 @@ contracts-release: $(STAMP)
 validate-envoy: $(STAMP)
 	$(BIN)/envoy --mode validate -c envoy/envoy.yaml --log-level warn
 
-ci: check-gen lint breaking validate-envoy test
+ci: check-gen check-web lint breaking validate-envoy test
 
 .PHONY: bench bench-quick
 
