@@ -51,7 +51,7 @@ def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
     return message
 
 
-def _record(n: int, rng: random.Random) -> struct_pb2.Struct:
+def record(n: int, rng: random.Random) -> struct_pb2.Struct:
     return _struct(
         {
             "Name": f"Item {n:06d}",
@@ -63,10 +63,11 @@ def _record(n: int, rng: random.Random) -> struct_pb2.Struct:
     )
 
 
-def _table_spec() -> schema_pb2.TableSpec:
+def table_spec(name: str = "Items") -> schema_pb2.TableSpec:
+    """Five fields: a name, a number, a single select, a date and long text."""
     choices = {"choices": [{"name": s} for s in STATUSES]}
     return schema_pb2.TableSpec(
-        name="Items",
+        name=name,
         fields=[
             schema_pb2.FieldSpec(name="Name", type="singleLineText"),
             schema_pb2.FieldSpec(name="Amount", type="number", options=_struct({"precision": 0})),
@@ -103,7 +104,7 @@ def seeded(address: str, tenant_id: str, user_id: str, records: int) -> DataTabl
         table = (
             schema_pb2_grpc.SchemaServiceStub(channel)
             .CreateTables(
-                schema_pb2.CreateTablesRequest(base_id=base.id, tables=[_table_spec()]),
+                schema_pb2.CreateTablesRequest(base_id=base.id, tables=[table_spec()]),
                 metadata=headers,
                 timeout=30,
             )
@@ -120,12 +121,12 @@ def seeded(address: str, tenant_id: str, user_id: str, records: int) -> DataTabl
             )
             .token
         )
-        ids = _fill(channel, base.id, table.id, headers, records)
+        ids = fill(channel, base.id, table.id, headers, records)
     sample = tuple(random.Random(7).sample(ids, min(len(ids), 1000)))
     return DataTable(base.id, table.id, sample, headers, pat)
 
 
-def _fill(
+def fill(
     channel: grpc.Channel,
     base_id: str,
     table_id: str,
@@ -137,7 +138,7 @@ def _fill(
 
     def create(first: int) -> list[str]:
         rng = random.Random(first)
-        batch = [_record(n, rng) for n in range(first, min(first + BATCH, records))]
+        batch = [record(n, rng) for n in range(first, min(first + BATCH, records))]
         request = at.CreateRecordsRequest(base_id=base_id, table=table_id, records=batch)
         answer = stub.CreateRecords(request, metadata=headers, timeout=60)
         return [r.id for r in answer.records]

@@ -31,7 +31,7 @@ import grpc
 import nats
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
-from benchmarks import codec, identity_costs, report
+from benchmarks import codec, feed, identity_costs, report
 from benchmarks.echo import method_for
 from benchmarks.loadgen import PERCENTILES, Job
 from benchmarks.processes import (
@@ -639,7 +639,8 @@ def main(argv: list[str] | None = None) -> int:
 
     plan = QUICK if args.quick else FULL
     scenarios = [s for s in SCENARIOS if args.only is None or args.only in s.name]
-    if not scenarios:
+    with_feed = args.only is None or args.only in feed.NAME
+    if not scenarios and not with_feed:
         raise SystemExit(f"no scenario matches {args.only!r}")
     profiled = [s for s in scenarios if args.profile is not None and args.profile in s.name][:1]
     if args.profile is not None and not profiled:
@@ -681,6 +682,19 @@ def main(argv: list[str] | None = None) -> int:
             searched = suite.attempt(s.name, "capacity", partial(suite.capacity, s))
             capacity += [searched] if searched is not None else []
         suite.note_fabric_memory("after saturation and the capacity search")
+        change_feed = None
+        if with_feed:
+            print(f"  {feed.NAME}: {feed.SUBSCRIBERS} subscribers of one table")
+            change_feed = suite.attempt(
+                feed.NAME,
+                "change feed",
+                partial(feed.run, suite.fabric.grpc_address, suite.users, args.quick),
+            )
+            if change_feed is not None:
+                print(f"  {feed.NAME}: {feed.line(change_feed)}")
+                # Errors or missing deliveries break the run, like a broken scenario.
+                if change_feed["errors"]:
+                    suite.failed(feed.NAME, "; ".join(change_feed["errors"]))
         profiles = [str(profile(suite, s, args.out)) for s in profiled if s in ran]
         suite.solo_memory(ran)
         memory = suite.memory
@@ -711,6 +725,7 @@ def main(argv: list[str] | None = None) -> int:
         "roadmap_memory_mb": report.ROADMAP_MEMORY_MB,
         "codec": codecs,
         "identity_costs": identity,
+        "change_feed": change_feed,
         "external_pass": external_pass,
         "profiles": profiles,
         "failures": failures,
@@ -736,6 +751,8 @@ def main(argv: list[str] | None = None) -> int:
             for r in external_pass["scenarios"]
             if not r["meets_target"]
         ]
+    if change_feed is not None and change_feed["misses"]:
+        missed.append(feed.NAME)
     if missed and not args.quick:
         print(f"FAILED: target missed at the stated load by {', '.join(missed)}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ from pyat.airtable.v1 import airtable_gateway_pb2 as at
 from pyat.auth.v1 import auth_pb2
 from pyat.permission.v1 import permission_pb2 as perm
 from pyat.permission.v1 import permission_pb2_grpc
+from pyat.schema.v1 import schema_pb2, schema_pb2_grpc
 from pyat.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from pyat.workspace.v1 import workspace_pb2, workspace_pb2_grpc
 
@@ -221,9 +222,58 @@ def rest_list_page(env: Env) -> list[Call]:
     return [Call(headers=pat, path=dataplane.rest_list_path(table))]
 
 
+# web-bff's grid: per owned base, one table of GRID_RECORDS records, read a page at a time.
+GRID_RECORDS = 200
+GRID_PAGE = 100
+
+
+@dataclass(frozen=True)
+class GridTable:
+    """A table of an owned base, seeded through the API, for the grid and the change feed."""
+
+    owner: Owned
+    table_id: str
+
+
+@functools.cache
+def grid_table(address: str, o: Owned) -> GridTable:
+    """Once per run per base: schema-service CreateTables as the owner (five fields, as the
+    data plane's), then GRID_RECORDS records through CreateRecords, ten at a time."""
+    headers = as_caller(o.user)
+    with grpc.insecure_channel(address) as channel:
+        request = schema_pb2.CreateTablesRequest(
+            base_id=o.base_id, tables=[dataplane.table_spec("Grid")]
+        )
+        schema = schema_pb2_grpc.SchemaServiceStub(channel)
+        made = schema.CreateTables(request, metadata=headers, timeout=30).tables[0]
+        dataplane.fill(channel, o.base_id, made.id, headers, GRID_RECORDS)
+    return GridTable(o, made.id)
+
+
+def grid_tables(env: Env) -> list[GridTable]:
+    return [grid_table(env.grpc_address, o) for o in owned_by(env)]
+
+
+def rest_get_home(env: Env) -> list[Call]:
+    on_enterprise_plan(env.grpc_address, tuple(env.users))
+    return [Call(headers=bearer(o.user)) for o in owned_by(env)]
+
+
+def grid_path(t: GridTable) -> str:
+    return f"/v1/web/bases/{t.owner.base_id}/tables/{t.table_id}/grid?pageSize={GRID_PAGE}"
+
+
+def rest_get_grid(env: Env) -> list[Call]:
+    on_enterprise_plan(env.grpc_address, tuple(env.users))
+    return [Call(headers=bearer(t.owner.user), path=grid_path(t)) for t in grid_tables(env)]
+
+
 # Half the enterprise plan's 20 requests/s per base, so the edge's rate limit stays out of the
 # way at the stated load (above 20/s it answers 429, as it should).
 LIST_RATE = 10.0
+
+# web-bff's screens: a fan-out of several calls each, so a lower stated load than one hop.
+WEB_RATE = 200.0
 
 # What workspace-service asks before it creates a base.
 QUOTA_REQUEST = tenant_pb2.CheckQuotaRequest(kind=tenant_pb2.QUOTA_KIND_BASES, amount=1)
@@ -267,4 +317,11 @@ SCENARIOS: list[Scenario] = [
     Scenario("REST GET /v0 filtered page", "airtable-gateway", "rest",
              "/v0/{baseId}/{tableId}?filterByFormula=...", rest_list_page, tier=AI,
              rate=LIST_RATE),
+    # web-bff's screens through the edge, each user on their own workspace and base: the home
+    # screen (the caller, their workspaces and bases, recent activity) and a table's grid (its
+    # base, schema, role, change cursor and a first page of 100 of its 200 records).
+    Scenario("REST GET /v1/web/home", "web-bff", "rest", "/v1/web/home", rest_get_home,
+             rate=WEB_RATE),
+    Scenario("REST GET /v1/web/.../grid", "web-bff", "rest",
+             "/v1/web/bases/{baseId}/tables/{tableId}/grid", rest_get_grid, rate=WEB_RATE),
 ]  # fmt: skip
