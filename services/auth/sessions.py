@@ -18,7 +18,7 @@ from services.auth.storage import Credential, RefreshToken
 from services.auth.tokens import TokenIssuer, hash_secret
 from services.shared.access_tokens import SESSION_ENDED, SESSION_LIVE, session_key
 from services.shared.cache import Cache
-from services.shared.db import Database
+from services.shared.db import Database, locked_for_update
 from services.shared.errors import Unauthenticated
 from services.shared.ids import new_id
 from services.shared.outbox import add_event
@@ -83,9 +83,11 @@ class Sessions:
         async with self.db.transaction() as session:
             row = (
                 await session.execute(
-                    select(RefreshToken)
-                    .where(RefreshToken.token_hash == hash_secret(refresh_token))
-                    .with_for_update()
+                    locked_for_update(
+                        select(RefreshToken).where(
+                            RefreshToken.token_hash == hash_secret(refresh_token)
+                        )
+                    )
                 )
             ).scalar_one_or_none()
             if row is None or row.revoked_at is not None or row.expires_at <= now:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import Select
 
 # Any constant will do; it only has to be the same in every process migrating one database.
 _MIGRATION_LOCK = 0x70796174  # "pyat"
@@ -72,6 +73,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SelectT = TypeVar("SelectT", bound=Select[Any])
+# The execution option `locked_for_update` sets: see `locked_for_update`.
+_WRITE_LOCK_OPTION = "pyat_write_lock"
+
+
+def locked_for_update(statement: SelectT) -> SelectT:
+    """`statement` as a read of rows the transaction will change: FOR UPDATE on PostgreSQL.
+
+    SQLite has no row locks: two transactions reading the same row to change it would each
+    write back what they read, losing the other's change. There the read that begins the
+    transaction begins it IMMEDIATE instead, taking the one write lock (waiting for it, as
+    the busy timeout allows) before it reads. Only for transactions that call no service that
+    writes to the same database before they commit: that service would wait for the lock.
+    """
+    return statement.with_for_update().execution_options(**{_WRITE_LOCK_OPTION: True})
+
+
+def _sqlite_write_lock(
+    conn: Any, cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
+    if not context.execution_options.get(_WRITE_LOCK_OPTION):
+        return
+    # A transaction that already wrote holds the lock (it began at its first write).
+    if not conn.connection.dbapi_connection._connection.in_transaction:
+        cursor.execute("BEGIN IMMEDIATE")
+
+
 class Database:
     """One engine and session factory. `async with db.transaction() as s:` is the unit of work."""
 
@@ -84,6 +112,7 @@ class Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.engine: AsyncEngine = create_async_engine(url)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "before_cursor_execute", _sqlite_write_lock)
         else:
             self.engine = create_async_engine(
                 url, pool_size=10, max_overflow=20, pool_pre_ping=True

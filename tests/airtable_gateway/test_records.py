@@ -87,6 +87,24 @@ async def test_concurrent_creates_get_distinct_auto_numbers(base: Base) -> None:
     assert sorted(numbers) == list(range(1, 9))
 
 
+async def test_concurrent_merges_of_one_record_lose_no_change(
+    base: Base, people: schema_pb2.Table
+) -> None:
+    # Each update merges a different cell: whatever order they commit in, all must stay. (On
+    # SQLite two of them once read the same cells and the later one wrote back the older.)
+    for attempt in range(5):
+        record = (await base.create("People", {"Name": f"Ada {attempt}"}))[0]
+        edits = [{"Age": 30 + attempt}, {"Team": "Red"}, {"Active": True}, {"Notes": "hi"}]
+        await asyncio.gather(*(base.update("People", (record.id, edit)) for edit in edits))
+        assert await base.get("People", record.id) == {
+            "Name": f"Ada {attempt}",
+            "Age": 30 + attempt,
+            "Team": "Red",
+            "Active": True,
+            "Notes": "hi",
+        }
+
+
 async def test_merge_keeps_other_cells_and_replace_clears_them(
     base: Base, people: schema_pb2.Table
 ) -> None:

@@ -3,6 +3,7 @@ revocation, lockout, scopes; and the ways each can be abused."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,25 @@ async def test_reusing_a_refresh_token_ends_the_whole_session(
     # Signing in again starts a fresh session that works.
     login = await auth.Login(auth_pb2.LoginRequest(email=registered.user.email, password=PASSWORD))
     assert (await verify(auth, login.access_token)).user_id == registered.user.id
+
+
+async def test_one_refresh_token_used_twice_at_once_is_reuse_too(
+    auth_on_each_store: AuthStub,
+) -> None:
+    # Two refreshes of one token racing: never two live sessions from it. (On SQLite both
+    # once read the token as unused before either marked it.)
+    auth = auth_on_each_store
+    for _ in range(3):
+        registered = await register(auth)
+        request = auth_pb2.RefreshRequest(refresh_token=registered.refresh_token)
+        answers = await asyncio.gather(
+            auth.Refresh(request), auth.Refresh(request), return_exceptions=True
+        )
+        refreshed = [a for a in answers if isinstance(a, auth_pb2.RefreshResponse)]
+        assert len(refreshed) <= 1, "one refresh token gave two sessions"
+        for answer in refreshed:
+            # The other was a reuse: the whole session, the winner's new tokens included, ends.
+            await assert_refused(verify(auth, answer.access_token))
 
 
 @pytest.mark.parametrize("token", ["", "rt_nonsense", "x" * 5000])

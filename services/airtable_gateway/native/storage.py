@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
-from services.shared.db import UTCDateTime, utcnow
+from services.shared.db import UTCDateTime, locked_for_update, utcnow
 from services.shared.ids import looks_like
 
 
@@ -173,7 +173,7 @@ async def rows_by_id(
         return {}
     query = select(*ROW_COLUMNS).where(*scope.where(), records.c.id.in_(ids))
     if for_update:
-        query = query.with_for_update()
+        query = locked_for_update(query)
     return {row.id: row for row in map(to_row, (await session.execute(query)).all())}
 
 
