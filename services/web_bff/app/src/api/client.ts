@@ -1,0 +1,303 @@
+// Typed calls to the platform, all same-origin through Envoy: transcoded /v1 routes (see the
+// google.api.http options in proto/pyat/**) and Airtable's /v0 records API.
+
+import { ApiError, isServerFailure, UNIMPLEMENTED_STATUS } from "./errors";
+import { apiJson, authorizedFetch } from "./session";
+import type {
+  Base,
+  CellValue,
+  Field,
+  FieldSpec,
+  GridRecord,
+  GridResponse,
+  HomeResponse,
+  ProtoRecord,
+  Role,
+  Table,
+  User,
+  WatchTableResponse,
+  Workspace,
+} from "./types";
+
+const enc = encodeURIComponent;
+
+function jsonBody(method: string, body: unknown): RequestInit {
+  return { method, body: JSON.stringify(body), headers: { "Content-Type": "application/json" } };
+}
+
+export async function getMe(): Promise<User> {
+  const answer = await apiJson<{ user: User }>("/v1/users/me");
+  return answer.user;
+}
+
+export interface HomeWorkspace {
+  workspace: Workspace;
+  bases: Base[];
+}
+
+/** The home screen: from web-bff's GetHome, or from workspace-service while that is missing. */
+export type Activity = NonNullable<HomeResponse["recent_activity"]>[number];
+
+export interface Home {
+  workspaces: HomeWorkspace[];
+  activity: Activity[];
+  /** Why parts of the screen are missing (web-bff's `partial`). */
+  notes: string[];
+}
+
+export async function getHome(): Promise<Home> {
+  try {
+    const home = await apiJson<HomeResponse>("/v1/web/home");
+    return {
+      workspaces: (home.workspaces ?? []).map((w) => ({ workspace: w.workspace, bases: w.bases ?? [] })),
+      activity: home.recent_activity ?? [],
+      notes: (home.partial ?? []).map((p) => p.reason),
+    };
+  } catch (error) {
+    if (!isServerFailure(error)) throw error;
+  }
+  const listed = await apiJson<{ workspaces?: Workspace[] }>("/v1/workspaces");
+  const workspaces = await Promise.all(
+    (listed.workspaces ?? []).map(async (workspace) => {
+      const bases = await apiJson<{ bases?: Base[] }>(`/v1/workspaces/${enc(workspace.id)}/bases`);
+      return { workspace, bases: bases.bases ?? [] };
+    }),
+  );
+  return { workspaces, activity: [], notes: [] };
+}
+
+export async function createWorkspace(name: string): Promise<Workspace> {
+  const answer = await apiJson<{ workspace: Workspace }>("/v1/workspaces", jsonBody("POST", { name }));
+  return answer.workspace;
+}
+
+export async function createBase(workspaceId: string, name: string): Promise<Base> {
+  const answer = await apiJson<{ base: Base }>(
+    `/v1/workspaces/${enc(workspaceId)}/bases`,
+    jsonBody("POST", { name }),
+  );
+  return answer.base;
+}
+
+export async function getBase(baseId: string): Promise<Base> {
+  const answer = await apiJson<{ base: Base }>(`/v1/bases/${enc(baseId)}`);
+  return answer.base;
+}
+
+export async function listTables(baseId: string): Promise<Table[]> {
+  const answer = await apiJson<{ tables?: Table[] }>(`/v1/bases/${enc(baseId)}/tables`);
+  return (answer.tables ?? []).map(normalizeTable);
+}
+
+export async function createTable(baseId: string, name: string, fields: FieldSpec[]): Promise<Table> {
+  const answer = await apiJson<{ tables: Table[] }>(
+    `/v1/bases/${enc(baseId)}/tables`,
+    jsonBody("POST", { tables: [{ name, fields }] }),
+  );
+  const table = answer.tables[0];
+  if (!table) throw new ApiError(500, "The table was not created.");
+  return normalizeTable(table);
+}
+
+export async function createField(
+  baseId: string,
+  tableId: string,
+  field: FieldSpec,
+): Promise<{ field: Field; table: Table }> {
+  const answer = await apiJson<{ field: Field; table: Table }>(
+    `/v1/bases/${enc(baseId)}/tables/${enc(tableId)}/fields`,
+    jsonBody("POST", { field }),
+  );
+  return { field: answer.field, table: normalizeTable(answer.table) };
+}
+
+function normalizeTable(table: Table): Table {
+  return { ...table, fields: table.fields ?? [], views: table.views ?? [] };
+}
+
+function fromProto(record: ProtoRecord): GridRecord {
+  return { id: record.id, createdTime: record.created_time, fields: record.fields ?? {} };
+}
+
+export interface GridPage {
+  table: Table;
+  role: Role;
+  records: GridRecord[];
+  offset: string;
+  cursor: string;
+}
+
+/** The grid's first screen: web-bff's GetGrid, or the schema and records called separately
+ * while GetGrid is missing (then without a change cursor). */
+export async function getGrid(baseId: string, tableId: string): Promise<GridPage> {
+  try {
+    const grid = await apiJson<GridResponse>(
+      `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/grid?page_size=100`,
+    );
+    return {
+      table: normalizeTable(grid.table),
+      role: grid.role ?? grid.base?.my_role ?? "ROLE_UNSPECIFIED",
+      records: (grid.records ?? []).map(fromProto),
+      offset: grid.offset ?? "",
+      cursor: grid.cursor ?? "",
+    };
+  } catch (error) {
+    if (!isServerFailure(error)) throw error;
+  }
+  const [table, base, page] = await Promise.all([
+    apiJson<{ table: Table }>(`/v1/bases/${enc(baseId)}/tables/${enc(tableId)}`),
+    getBase(baseId),
+    listRecords(baseId, tableId, ""),
+  ]);
+  return {
+    table: normalizeTable(table.table),
+    role: base.my_role ?? "ROLE_UNSPECIFIED",
+    records: page.records,
+    offset: page.offset,
+    cursor: "",
+  };
+}
+
+export interface RecordDetail {
+  record: GridRecord;
+  /** By link field id, the linked records' primary values (from web-bff's GetRecord). */
+  linked: Record<string, { id: string; name: string }[]>;
+}
+
+/** One record for the expanded view: web-bff's GetRecord, or Airtable's get record. */
+export async function getRecordDetail(baseId: string, tableId: string, recordId: string): Promise<RecordDetail> {
+  try {
+    const answer = await apiJson<{ record: ProtoRecord; linked?: Record<string, { records?: { id: string; name: string }[] }> }>(
+      `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/records/${enc(recordId)}`,
+    );
+    const linked = Object.fromEntries(
+      Object.entries(answer.linked ?? {}).map(([fieldId, list]) => [fieldId, list.records ?? []]),
+    );
+    return { record: fromProto(answer.record), linked };
+  } catch (error) {
+    if (!isServerFailure(error)) throw error;
+  }
+  const record = await apiJson<GridRecord>(
+    `/v0/${enc(baseId)}/${enc(tableId)}/${enc(recordId)}?returnFieldsByFieldId=true`,
+  );
+  return { record: { ...record, fields: record.fields ?? {} }, linked: {} };
+}
+
+export const PAGE_SIZE = 100;
+
+/** One page of records, cells by field id, from Airtable's list records. */
+export async function listRecords(
+  baseId: string,
+  tableId: string,
+  offset: string,
+): Promise<{ records: GridRecord[]; offset: string }> {
+  const query = new URLSearchParams({ pageSize: String(PAGE_SIZE), returnFieldsByFieldId: "true" });
+  if (offset) query.set("offset", offset);
+  const answer = await apiJson<{ records?: GridRecord[]; offset?: string }>(
+    `/v0/${enc(baseId)}/${enc(tableId)}?${query.toString()}`,
+  );
+  return {
+    records: (answer.records ?? []).map((r) => ({ ...r, fields: r.fields ?? {} })),
+    offset: answer.offset ?? "",
+  };
+}
+
+export async function createRecord(
+  baseId: string,
+  tableId: string,
+  fields: Record<string, CellValue>,
+): Promise<GridRecord> {
+  const answer = await apiJson<{ records: GridRecord[] }>(
+    `/v0/${enc(baseId)}/${enc(tableId)}`,
+    jsonBody("POST", { records: [{ fields }], returnFieldsByFieldId: true }),
+  );
+  const record = answer.records[0];
+  if (!record) throw new ApiError(500, "The record was not created.");
+  return { ...record, fields: record.fields ?? {} };
+}
+
+/** Set some cells of one record; the answer is the whole record as stored. */
+export async function updateRecord(
+  baseId: string,
+  tableId: string,
+  recordId: string,
+  fields: Record<string, CellValue>,
+): Promise<GridRecord> {
+  const answer = await apiJson<{ records: GridRecord[] }>(
+    `/v0/${enc(baseId)}/${enc(tableId)}`,
+    jsonBody("PATCH", { records: [{ id: recordId, fields }], returnFieldsByFieldId: true }),
+  );
+  const record = answer.records[0];
+  if (!record) throw new ApiError(500, "The record was not updated.");
+  return { ...record, fields: record.fields ?? {} };
+}
+
+export async function deleteRecord(baseId: string, tableId: string, recordId: string): Promise<void> {
+  await apiJson(`/v0/${enc(baseId)}/${enc(tableId)}?records[]=${enc(recordId)}`, { method: "DELETE" });
+}
+
+/** Follow a table's changes (Server-Sent Events read with fetch, since EventSource cannot send
+ * Authorization) until `signal` aborts; reconnects from the last cursor after a failure. */
+export async function watchTable(
+  baseId: string,
+  tableId: string,
+  cursor: string,
+  onMessage: (message: WatchTableResponse) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  let position = cursor;
+  let backoffMs = 1_000;
+  while (!signal.aborted) {
+    try {
+      const query = position ? `?cursor=${enc(position)}` : "";
+      const response = await authorizedFetch(
+        `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/changes${query}`,
+        { signal, headers: { Accept: "text/event-stream" } },
+      );
+      if (response.status === UNIMPLEMENTED_STATUS || response.status === 403 || response.status === 404) {
+        return; // Nothing to follow: not served, or no longer readable.
+      }
+      if (!response.ok || !response.body) throw new ApiError(response.status, "changes feed failed");
+      backoffMs = 1_000;
+      for await (const data of sseData(response.body)) {
+        const message = JSON.parse(data) as WatchTableResponse;
+        if (message.cursor) position = message.cursor;
+        onMessage(message);
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof ApiError && error.status === 401) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, backoffMs));
+    backoffMs = Math.min(backoffMs * 2, 30_000);
+  }
+}
+
+/** The `data:` payloads of an SSE stream, one per event (multi-line data joined by "\n"). */
+export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let data: string[] = [];
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let newline: number;
+      while ((newline = buffer.search(/\r?\n/)) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(buffer[newline] === "\r" ? newline + 2 : newline + 1);
+        if (line === "") {
+          if (data.length) yield data.join("\n");
+          data = [];
+        } else if (line.startsWith("data:")) {
+          data.push(line.slice(5).replace(/^ /, ""));
+        }
+      }
+    }
+    if (data.length) yield data.join("\n");
+  } finally {
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,66 @@
+// One error type for every answer the app gets: transcoded gRPC ({code, message, details}),
+// Airtable's ({error: {type, message}}) and the session routes'.
+
+export class ApiError extends Error {
+  readonly status: number;
+  /** gRPC code (number) from transcoded routes, or Airtable's error type. */
+  readonly code: string;
+
+  constructor(status: number, message: string, code = "") {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The gRPC UNIMPLEMENTED code: the route is in the contract, the server does not do it yet. */
+export const UNIMPLEMENTED_STATUS = 501;
+
+/** Whether a web-bff screen call failed on the server's side (not served yet, or broken), so
+ * the app should assemble the screen from the owning services itself. */
+export function isServerFailure(error: unknown): boolean {
+  return error instanceof ApiError && error.status >= 500 && error.status !== 503;
+}
+
+function messageOf(body: unknown): { message: string; code: string } | null {
+  if (typeof body !== "object" || body === null) return null;
+  const record = body as Record<string, unknown>;
+  const error = record.error;
+  if (typeof error === "object" && error !== null) {
+    const inner = error as Record<string, unknown>;
+    const type = typeof inner.type === "string" ? inner.type : "";
+    const message = typeof inner.message === "string" ? inner.message : type;
+    return { message, code: type };
+  }
+  if (typeof error === "string") {
+    const message = typeof record.message === "string" ? record.message : error;
+    return { message, code: error };
+  }
+  if (typeof record.message === "string") {
+    return { message: record.message, code: String(record.code ?? "") };
+  }
+  return null;
+}
+
+/** The ApiError a failed response stands for, with the server's message when it sent one. */
+export async function errorFrom(response: Response): Promise<ApiError> {
+  const text = await response.text().catch(() => "");
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  const found = messageOf(parsed);
+  const fallback = text.trim().slice(0, 200) || `${response.status} ${response.statusText}`;
+  return new ApiError(response.status, found?.message || fallback, found?.code ?? "");
+}
+
+/** A message for people, whatever was thrown. */
+export function describe(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof TypeError) return "The server could not be reached. Check your connection.";
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
