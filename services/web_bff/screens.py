@@ -2,7 +2,9 @@
 
 Access is what the services say: workspace-service answers NOT_FOUND for a base the caller
 can't see (another tenant's), and permission-service's Check gives the caller's role on the
-table, or PERMISSION_DENIED when it allows no reading.
+table, or PERMISSION_DENIED when it allows no reading. Bases and tables are kept a few
+seconds (Lookups) and grid pages too (caches.PageCache), but read access is asked on every call
+and nothing is served before it is granted.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from time import monotonic
+from typing import Any, TypeVar
 
 from pyat.airtable.v1 import airtable_gateway_pb2 as records_pb2
 from pyat.permission.v1 import permission_pb2
@@ -18,9 +21,11 @@ from pyat.schema.v1 import schema_pb2
 from pyat.webbff.v1 import web_bff_pb2 as pb
 from pyat.workspace.v1 import workspace_pb2
 
+from services.shared import identity
 from services.shared.errors import DomainError, InvalidArgument, PermissionDenied
 from services.shared.ids import looks_like
 from services.shared.structs import from_struct
+from services.web_bff.caches import GRID_CACHE_HITS, GRID_CACHE_MISSES, PageCache, PageKey, Recent
 from services.web_bff.upstream import GATEWAY, Upstream, why
 
 MAX_PAGE_SIZE = 100
@@ -29,6 +34,8 @@ LINK_TYPE = "multipleRecordLinks"
 MAX_LINKS_PER_FIELD = 100
 # Record ids per filterByFormula, which keeps each formula short.
 _IDS_PER_LOOKUP = 50
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,44 +62,159 @@ async def strictly(*calls: Any) -> list[Any]:
     return list(results)
 
 
-async def table_access(upstream: Upstream, base_id: str, table: str) -> TableAccess:
+# How long a base and a table, as the caller was last shown them, answer again without being
+# asked (as airtable-gateway keeps schemas). Access is asked afresh on every call.
+LOOKUP_TTL_S = 2.0
+# How long airtable-gateway may render a table with the schema before its newest (its cache).
+SCHEMA_SETTLE_S = 2.0
+
+
+class Lookups:
+    """Bases and tables recently read, so that a screen asks only what may have changed: the
+    caller's read access, every time. A base's workspace is kept longer: a base never moves."""
+
+    def __init__(self, limit: int = 4096, ttl_s: float = LOOKUP_TTL_S) -> None:
+        # By tenant and user: a base carries the caller's own role.
+        self.bases: Recent[tuple[str, str, str], workspace_pb2.Base] = Recent(limit, ttl_s)
+        # By tenant and the table as asked, id or name.
+        self.tables: Recent[tuple[str, str, str], schema_pb2.Table] = Recent(limit, ttl_s)
+        self.workspaces: Recent[tuple[str, str], str] = Recent(limit)
+        # Each table's schema version and since when it has been seen.
+        self._versions: Recent[tuple[str, str], tuple[int, float]] = Recent(limit)
+
+    def settled(self, tenant_id: str, table_id: str, version: int) -> bool:
+        """Whether the table's schema version has been the one seen for SCHEMA_SETTLE_S: until
+        then airtable-gateway may still render pages with the schema before it."""
+        key, now = (tenant_id, table_id), monotonic()
+        seen = self._versions.get(key)
+        if seen is None:  # no earlier version seen to be stale with
+            self._versions.put(key, (version, now - SCHEMA_SETTLE_S))
+            return True
+        seen_version, since = seen
+        if seen_version != version:
+            self._versions.put(key, (version, now))
+            return False
+        return now - since >= SCHEMA_SETTLE_S
+
+
+async def _given(value: T) -> T:
+    return value
+
+
+async def table_access(
+    upstream: Upstream, base_id: str, table: str, known: Lookups | None = None
+) -> TableAccess:
     """The base and table as the caller sees them, and the caller's role on the table."""
-    base, found = await strictly(upstream.base(base_id), upstream.table(base_id, table))
-    decision = await upstream.check_read(base.workspace_id, base.id, found.id)
+    if known is None:
+        base, found = await strictly(upstream.base(base_id), upstream.table(base_id, table))
+        decision = await upstream.check_read(base.workspace_id, base.id, found.id)
+    else:
+        caller = identity.caller()
+        base_key = (caller.tenant_id, caller.user_id, base_id)
+        table_key = (caller.tenant_id, base_id, table)
+        base = known_base = known.bases.get(base_key)
+        # The schema is always read afresh (a field just added must show); what was read
+        # before only tells the table's id, so the access check can go out at once.
+        known_table = known.tables.get(table_key)
+        found = None
+        workspace_id = (
+            base.workspace_id if base else known.workspaces.get((caller.tenant_id, base_id))
+        )
+        table_id = known_table.id if known_table else table if looks_like(table, "tbl") else ""
+        checked = None
+        if workspace_id and table_id:
+            # All at once; the base's NOT_FOUND still wins over what follows from it.
+            base, found, checked = await strictly(
+                _given(base) if base else upstream.base(base_id),
+                _given(found) if found else upstream.table(base_id, table),
+                upstream.check_read(workspace_id, base_id, table_id),
+            )
+            if (base.workspace_id, found.id) != (workspace_id, table_id):
+                checked = None  # asked of another resource than the one found: ask again
+        else:
+            base, found = await strictly(
+                _given(base) if base else upstream.base(base_id),
+                _given(found) if found else upstream.table(base_id, table),
+            )
+        # Kept from when they were read, not from when they were last used.
+        if known_base is None:
+            known.bases.put(base_key, base)
+            known.workspaces.put((caller.tenant_id, base_id), base.workspace_id)
+        if known_table is None:
+            known.tables.put(table_key, found)
+        decision = (
+            checked
+            if checked is not None
+            else await upstream.check_read(base.workspace_id, base.id, found.id)
+        )
     if not decision.allowed:
         raise PermissionDenied("you may not read this table", reason="INSUFFICIENT_ROLE")
     return TableAccess(base, found, decision.role)
 
 
-async def grid(upstream: Upstream, request: pb.GetGridRequest) -> pb.GetGridResponse:
+async def grid(
+    upstream: Upstream,
+    request: pb.GetGridRequest,
+    pages: PageCache | None = None,
+    known: Lookups | None = None,
+) -> pb.GetGridResponse:
     require(base_id=request.base_id, table_id=request.table_id)
     page_size = request.page_size or MAX_PAGE_SIZE
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidArgument(
             f"page_size must be 1 to {MAX_PAGE_SIZE}", fields={"page_size": "1 to 100"}
         )
+    page_request = records_pb2.ListRecordsRequest(
+        base_id=request.base_id,
+        table=request.table_id,
+        page_size=page_size,
+        view=request.view,
+        output=records_pb2.Output(return_fields_by_field_id=True),
+    )
 
-    async def first_page() -> tuple[str, BaseException | None, records_pb2.ListRecordsResponse]:
-        # The cursor first: following changes from it then misses none the page lacks.
+    async def first_page() -> tuple[str, BaseException | None, Any]:
+        """The cursor first: following changes from it then misses none the page lacks. The
+        page too when it can't be cached; a cacheable one waits for the table's version."""
         cursor, failure = "", None
         try:
-            cursor = (await upstream.changes(request.base_id, request.table_id, after="")).cursor
+            # The cursor is base-wide, whichever table is named.
+            cursor = (await upstream.changes(request.base_id, "", after="")).cursor
         except DomainError as error:
             failure = error
-        page = await upstream.list_records(
-            records_pb2.ListRecordsRequest(
-                base_id=request.base_id,
-                table=request.table_id,
-                page_size=page_size,
-                view=request.view,
-                output=records_pb2.Output(return_fields_by_field_id=True),
-            )
-        )
-        return cursor, failure, page
+        if cursor and pages is not None:
+            return cursor, failure, None
+        return cursor, failure, await upstream.list_records(page_request)
 
     access, (cursor, cursor_failure, page) = await strictly(
-        table_access(upstream, request.base_id, request.table_id), first_page()
+        table_access(upstream, request.base_id, request.table_id, known), first_page()
     )
+    if page is None:
+        assert pages is not None
+        # Only now, with the caller's read access checked, may a cached page be served. A page
+        # read after the table is at least as new as the version it is filed under.
+        key = PageKey(
+            identity.caller().tenant_id,
+            request.base_id,
+            request.table_id,
+            request.view,
+            page_size,
+            cursor,
+        )
+        table_id, version = access.table.id, access.table.version
+        page = pages.get(key, table_id, version)
+        if page is not None:
+            GRID_CACHE_HITS.inc()
+        else:
+            reading = pages.reading(key, table_id, version)
+            if reading is not None:  # another caller is reading this very page: share it
+                GRID_CACHE_HITS.inc()
+            else:
+                GRID_CACHE_MISSES.inc()
+                keep = known is None or known.settled(key.tenant_id, table_id, version)
+                reading = pages.read(
+                    key, table_id, version, upstream.list_records(page_request), keep
+                )
+            page = await asyncio.shield(reading)
     answer = pb.GetGridResponse(
         base=access.base,
         table=access.table,
@@ -106,10 +228,12 @@ async def grid(upstream: Upstream, request: pb.GetGridRequest) -> pb.GetGridResp
     return answer
 
 
-async def record(upstream: Upstream, request: pb.GetRecordRequest) -> pb.GetRecordResponse:
+async def record(
+    upstream: Upstream, request: pb.GetRecordRequest, known: Lookups | None = None
+) -> pb.GetRecordResponse:
     require(base_id=request.base_id, table_id=request.table_id, record_id=request.record_id)
     access, found = await strictly(
-        table_access(upstream, request.base_id, request.table_id),
+        table_access(upstream, request.base_id, request.table_id, known),
         upstream.record(request.base_id, request.table_id, request.record_id),
     )
     answer = pb.GetRecordResponse(record=found, table=access.table, role=access.role)

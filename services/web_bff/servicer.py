@@ -14,8 +14,9 @@ from pyat.webbff.v1 import web_bff_pb2_grpc
 from services.shared import identity
 from services.shared.errors import DomainError
 from services.shared.runtime import Context, Runtime
+from services.web_bff.caches import PageCache
 from services.web_bff.home import home
-from services.web_bff.screens import grid, record, require, table_access
+from services.web_bff.screens import Lookups, grid, record, require, table_access
 from services.web_bff.upstream import Upstream
 from services.web_bff.watch import Hub, Watcher, access_lost
 
@@ -28,6 +29,8 @@ class WebBffServicer(web_bff_pb2_grpc.WebBffServiceServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.upstream = Upstream(runtime.clients)
+        self.pages = PageCache()
+        self.known = Lookups()
         self.hub = Hub(self.upstream, runtime.bus)
         self.heartbeat_s = HEARTBEAT_S
         self.recheck_s = RECHECK_S
@@ -37,18 +40,18 @@ class WebBffServicer(web_bff_pb2_grpc.WebBffServiceServicer):
         return await home(self.upstream)
 
     async def GetGrid(self, request: pb.GetGridRequest, context: Context) -> pb.GetGridResponse:
-        return await grid(self.upstream, request)
+        return await grid(self.upstream, request, self.pages, self.known)
 
     async def GetRecord(
         self, request: pb.GetRecordRequest, context: Context
     ) -> pb.GetRecordResponse:
-        return await record(self.upstream, request)
+        return await record(self.upstream, request, self.known)
 
     async def WatchTable(
         self, request: pb.WatchTableRequest, context: Context
     ) -> AsyncIterator[pb.WatchTableResponse]:
         require(base_id=request.base_id, table_id=request.table_id)
-        access = await table_access(self.upstream, request.base_id, request.table_id)
+        access = await table_access(self.upstream, request.base_id, request.table_id, self.known)
         caller = identity.caller()
         key = (caller.tenant_id, access.base.id, access.table.id)
         self.hub.admit(caller)

@@ -143,12 +143,13 @@ class Upstream:
     async def newest_changes(
         self, base_id: str, count: int
     ) -> records_pb2.ListRecordChangesResponse:
-        """The `count` newest changes of a base, newest first."""
+        """The `count` newest changes of a base, newest first, without their records."""
         return await ask(
             GATEWAY,
             self.records.ListRecordChanges(
+                # Which records changed is all an activity feed shows.
                 records_pb2.ListRecordChangesRequest(
-                    base_id=base_id, page_size=count, newest_first=True
+                    base_id=base_id, page_size=count, newest_first=True, omit_records=True
                 ),
                 timeout=CALL_TIMEOUT_S,
             ),

@@ -200,6 +200,53 @@ async def test_newest_first_reads_back_from_now_and_gives_the_cursor_to_follow(
     assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
 
 
+@contextmanager
+def record_reads(host: Host) -> Iterator[list[str]]:
+    """The SELECT statements on the records table, as they are sent."""
+    assert host.runtime is not None
+    engine = host.runtime.db.engine.sync_engine
+    seen: list[str] = []
+
+    def capture(conn: Connection, cursor: Any, sql: str, *_: Any) -> None:
+        if sql.startswith("SELECT") and "FROM airtable_records" in sql:
+            seen.append(sql)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+
+
+async def test_omit_records_lists_the_same_changes_without_reading_records(
+    base: Base, people: schema_pb2.Table, any_fabric: Fabric
+) -> None:
+    start = await now_cursor(base)
+    ada, bob = await base.create("People", {"Name": "Ada"}, {"Name": "Bob"})
+    await base.update("People", (ada.id, {"Age": 40}))
+
+    async def both(**request: Any) -> tuple[Any, Any]:
+        fields = {"base_id": base.base_id, **request}
+        full = await base.records.ListRecordChanges(
+            pb.ListRecordChangesRequest(**fields), metadata=base.owner.md
+        )
+        with record_reads(any_fabric.host) as reads:
+            bare = await base.records.ListRecordChanges(
+                pb.ListRecordChangesRequest(**fields, omit_records=True), metadata=base.owner.md
+            )
+        assert reads == []
+        return full, bare
+
+    for request in ({"after": start}, {"newest_first": True, "page_size": 3}):
+        full, bare = await both(**request)
+        assert all(change.HasField("record") for change in full.changes)
+        assert not any(change.HasField("record") for change in bare.changes)
+        for change in full.changes:
+            change.ClearField("record")
+        assert bare == full
+    assert {change.record_id for change in bare.changes} == {ada.id, bob.id}
+
+
 async def test_a_fresh_base_has_a_cursor_too(any_fabric: Fabric) -> None:
     fresh = await new_base(any_fabric.host, any_fabric.channel)
     cursor = await now_cursor(fresh)

@@ -12,9 +12,10 @@ import logging
 import struct
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.airtable_gateway.native.output import OutputSpec, Renderer
@@ -86,8 +87,8 @@ class ChangeLog:
         await log_changes(session, scope.tenant_id, scope.base_id, actor_id, now, entries)
 
 
-def encode_cursor(base_id: str, seq: int) -> str:
-    packed = _CURSOR.pack(seq, _base_tag(base_id))
+def encode_cursor(base_id: str, seq: int, tag: bytes = b"") -> str:
+    packed = _CURSOR.pack(seq, tag or _base_tag(base_id))
     return _PREFIX + base64.urlsafe_b64encode(packed).decode().rstrip("=")
 
 
@@ -200,9 +201,16 @@ class Changes:
         )
         async with self._db.read() as session:
             if after is None:
-                newest = await session.scalar(select(func.max(record_changes.c.seq)).where(*base))
-                pruned = await _pruned_seq(session, caller.tenant_id, request.base_id)
-                head = encode_cursor(request.base_id, max(newest or 0, pruned))
+                # One statement for both: the head is what a reader asks for most.
+                newest, pruned = (
+                    await session.execute(
+                        select(
+                            select(func.max(record_changes.c.seq)).where(*base).scalar_subquery(),
+                            _pruned_query(caller.tenant_id, request.base_id).scalar_subquery(),
+                        )
+                    )
+                ).one()
+                head = encode_cursor(request.base_id, max(newest or 0, pruned or 0))
                 if not request.newest_first:
                     return pb.ListRecordChangesResponse(cursor=head)
             query = select(
@@ -230,12 +238,19 @@ class Changes:
                     reason="CURSOR_EXPIRED",
                 )
         page = found[:page_size]
-        now = await self._records(
-            caller, request.base_id, {(row.table_id, row.record_id) for row in page}
+        # Reading and rendering the records is most of a page's cost; a feed of activity
+        # asks for none of them.
+        now = (
+            {}
+            if request.omit_records
+            else await self._records(
+                caller, request.base_id, {(row.table_id, row.record_id) for row in page}
+            )
         )
+        tag = _base_tag(request.base_id)
         changes = [
             pb.RecordChange(
-                cursor=encode_cursor(request.base_id, row.seq),
+                cursor=encode_cursor(request.base_id, row.seq, tag),
                 kind=_KINDS[row.kind],
                 table_id=row.table_id,
                 record_id=row.record_id,
@@ -287,10 +302,12 @@ class Changes:
         return answers
 
 
-async def _pruned_seq(session: AsyncSession, tenant_id: str, base_id: str) -> int:
-    pruned = await session.scalar(
-        select(change_heads.c.pruned_seq).where(
-            change_heads.c.base_id == base_id, change_heads.c.tenant_id == tenant_id
-        )
+def _pruned_query(tenant_id: str, base_id: str) -> Select[Any]:
+    return select(change_heads.c.pruned_seq).where(
+        change_heads.c.base_id == base_id, change_heads.c.tenant_id == tenant_id
     )
+
+
+async def _pruned_seq(session: AsyncSession, tenant_id: str, base_id: str) -> int:
+    pruned = await session.scalar(_pruned_query(tenant_id, base_id))
     return int(pruned or 0)

@@ -205,18 +205,20 @@ class RecordChange(_message.Message):
     def __init__(self, cursor: _Optional[str] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., table_id: _Optional[str] = ..., record_id: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor_id: _Optional[str] = ..., changed_field_ids: _Optional[_Iterable[str]] = ..., record: _Optional[_Union[Record, _Mapping]] = ...) -> None: ...
 
 class ListRecordChangesRequest(_message.Message):
-    __slots__ = ("base_id", "table", "after", "page_size", "newest_first")
+    __slots__ = ("base_id", "table", "after", "page_size", "newest_first", "omit_records")
     BASE_ID_FIELD_NUMBER: _ClassVar[int]
     TABLE_FIELD_NUMBER: _ClassVar[int]
     AFTER_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     NEWEST_FIRST_FIELD_NUMBER: _ClassVar[int]
+    OMIT_RECORDS_FIELD_NUMBER: _ClassVar[int]
     base_id: str
     table: str
     after: str
     page_size: int
     newest_first: bool
-    def __init__(self, base_id: _Optional[str] = ..., table: _Optional[str] = ..., after: _Optional[str] = ..., page_size: _Optional[int] = ..., newest_first: _Optional[bool] = ...) -> None: ...
+    omit_records: bool
+    def __init__(self, base_id: _Optional[str] = ..., table: _Optional[str] = ..., after: _Optional[str] = ..., page_size: _Optional[int] = ..., newest_first: _Optional[bool] = ..., omit_records: _Optional[bool] = ...) -> None: ...
 
 class ListRecordChangesResponse(_message.Message):
     __slots__ = ("changes", "cursor", "has_more")
