@@ -157,7 +157,8 @@ def _banner(settings: Settings, host: Host) -> str:
     lines = [
         "",
         "PyAirtable is up.",
-        f"  REST API (Envoy):  {edge}   point a browser or client here",
+        f"  Web app:           {edge}/   point a browser here",
+        f"  REST API (Envoy):  {edge}   point a client here (the API: {edge}/openapi.json)",
         f'  Airtable clients:  Api(personal_access_token, endpoint_url="{edge}")  (/v0/)',
         f"  gRPC:              {host.address}   grpcurl -plaintext {host.address} list",
         f"  Metrics:           http://{settings.grpc_host}:{settings.metrics_port}/metrics"
