@@ -47,8 +47,6 @@ def why(service: str, error: BaseException) -> str:
         return f"{service} did not answer in time"
     if code is grpc.StatusCode.UNAVAILABLE:
         return f"{service} is unavailable"
-    if code is grpc.StatusCode.UNIMPLEMENTED:
-        return f"{service} cannot answer this yet"
     if isinstance(error, DomainError):
         return f"{service} failed: {error.message}"
     return f"{service} failed"

@@ -30,7 +30,8 @@ def artifacts() -> Path:
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     if not HAVE_CHROMIUM:
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        # `make test` installs it; a missing browser must not pass as a skipped journey.
+        pytest.fail(f"no Chromium at {CHROMIUM}: run `make browser` (apt-get install chromium)")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox"], headless=True

@@ -1,7 +1,7 @@
 // Typed calls to the platform, all same-origin through Envoy: transcoded /v1 routes (see the
 // google.api.http options in proto/pyat/**) and Airtable's /v0 records API.
 
-import { ApiError, isServerFailure, UNIMPLEMENTED_STATUS } from "./errors";
+import { ApiError } from "./errors";
 import { apiJson, authorizedFetch } from "./session";
 import type {
   Base,
@@ -46,24 +46,12 @@ export interface Home {
 }
 
 export async function getHome(): Promise<Home> {
-  try {
-    const home = await apiJson<HomeResponse>("/v1/web/home");
-    return {
-      workspaces: (home.workspaces ?? []).map((w) => ({ workspace: w.workspace, bases: w.bases ?? [] })),
-      activity: home.recent_activity ?? [],
-      notes: (home.partial ?? []).map((p) => p.reason),
-    };
-  } catch (error) {
-    if (!isServerFailure(error)) throw error;
-  }
-  const listed = await apiJson<{ workspaces?: Workspace[] }>("/v1/workspaces");
-  const workspaces = await Promise.all(
-    (listed.workspaces ?? []).map(async (workspace) => {
-      const bases = await apiJson<{ bases?: Base[] }>(`/v1/workspaces/${enc(workspace.id)}/bases`);
-      return { workspace, bases: bases.bases ?? [] };
-    }),
-  );
-  return { workspaces, activity: [], notes: [] };
+  const home = await apiJson<HomeResponse>("/v1/web/home");
+  return {
+    workspaces: (home.workspaces ?? []).map((w) => ({ workspace: w.workspace, bases: w.bases ?? [] })),
+    activity: home.recent_activity ?? [],
+    notes: (home.partial ?? []).map((p) => p.reason),
+  };
 }
 
 export async function createWorkspace(name: string): Promise<Workspace> {
@@ -127,34 +115,17 @@ export interface GridPage {
   cursor: string;
 }
 
-/** The grid's first screen: web-bff's GetGrid, or the schema and records called separately
- * while GetGrid is missing (then without a change cursor). */
+/** The grid's first screen: web-bff's GetGrid. */
 export async function getGrid(baseId: string, tableId: string): Promise<GridPage> {
-  try {
-    const grid = await apiJson<GridResponse>(
-      `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/grid?page_size=100`,
-    );
-    return {
-      table: normalizeTable(grid.table),
-      role: grid.role ?? grid.base?.my_role ?? "ROLE_UNSPECIFIED",
-      records: (grid.records ?? []).map(fromProto),
-      offset: grid.offset ?? "",
-      cursor: grid.cursor ?? "",
-    };
-  } catch (error) {
-    if (!isServerFailure(error)) throw error;
-  }
-  const [table, base, page] = await Promise.all([
-    apiJson<{ table: Table }>(`/v1/bases/${enc(baseId)}/tables/${enc(tableId)}`),
-    getBase(baseId),
-    listRecords(baseId, tableId, ""),
-  ]);
+  const grid = await apiJson<GridResponse>(
+    `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/grid?page_size=100`,
+  );
   return {
-    table: normalizeTable(table.table),
-    role: base.my_role ?? "ROLE_UNSPECIFIED",
-    records: page.records,
-    offset: page.offset,
-    cursor: "",
+    table: normalizeTable(grid.table),
+    role: grid.role ?? grid.base?.my_role ?? "ROLE_UNSPECIFIED",
+    records: (grid.records ?? []).map(fromProto),
+    offset: grid.offset ?? "",
+    cursor: grid.cursor ?? "",
   };
 }
 
@@ -164,23 +135,15 @@ export interface RecordDetail {
   linked: Record<string, { id: string; name: string }[]>;
 }
 
-/** One record for the expanded view: web-bff's GetRecord, or Airtable's get record. */
+/** One record for the expanded view: web-bff's GetRecord. */
 export async function getRecordDetail(baseId: string, tableId: string, recordId: string): Promise<RecordDetail> {
-  try {
-    const answer = await apiJson<{ record: ProtoRecord; linked?: Record<string, { records?: { id: string; name: string }[] }> }>(
-      `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/records/${enc(recordId)}`,
-    );
-    const linked = Object.fromEntries(
-      Object.entries(answer.linked ?? {}).map(([fieldId, list]) => [fieldId, list.records ?? []]),
-    );
-    return { record: fromProto(answer.record), linked };
-  } catch (error) {
-    if (!isServerFailure(error)) throw error;
-  }
-  const record = await apiJson<GridRecord>(
-    `/v0/${enc(baseId)}/${enc(tableId)}/${enc(recordId)}?returnFieldsByFieldId=true`,
+  const answer = await apiJson<{ record: ProtoRecord; linked?: Record<string, { records?: { id: string; name: string }[] }> }>(
+    `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/records/${enc(recordId)}`,
   );
-  return { record: { ...record, fields: record.fields ?? {} }, linked: {} };
+  const linked = Object.fromEntries(
+    Object.entries(answer.linked ?? {}).map(([fieldId, list]) => [fieldId, list.records ?? []]),
+  );
+  return { record: fromProto(answer.record), linked };
 }
 
 export const PAGE_SIZE = 100;
@@ -254,8 +217,8 @@ export async function watchTable(
         `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/changes${query}`,
         { signal, headers: { Accept: "text/event-stream" } },
       );
-      if (response.status === UNIMPLEMENTED_STATUS || response.status === 403 || response.status === 404) {
-        return; // Nothing to follow: not served, or no longer readable.
+      if (response.status === 403 || response.status === 404) {
+        return; // Nothing to follow: no longer readable.
       }
       if (!response.ok || !response.body) throw new ApiError(response.status, "changes feed failed");
       backoffMs = 1_000;

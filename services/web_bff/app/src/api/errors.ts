@@ -14,15 +14,6 @@ export class ApiError extends Error {
   }
 }
 
-/** The gRPC UNIMPLEMENTED code: the route is in the contract, the server does not do it yet. */
-export const UNIMPLEMENTED_STATUS = 501;
-
-/** Whether a web-bff screen call failed on the server's side (not served yet, or broken), so
- * the app should assemble the screen from the owning services itself. */
-export function isServerFailure(error: unknown): boolean {
-  return error instanceof ApiError && error.status >= 500 && error.status !== 503;
-}
-
 function messageOf(body: unknown): { message: string; code: string } | null {
   if (typeof body !== "object" || body === null) return null;
   const record = body as Record<string, unknown>;
