@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import grpc
 from google.protobuf import any_pb2
-from google.rpc import error_details_pb2, status_pb2
 
-from services.shared.clients import translate
+from services.shared.clients import error_details, translate
 from services.shared.errors import DomainError
-
-_STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
 
 class Relayed(DomainError):
@@ -35,19 +32,10 @@ def relayed(service: str, err: grpc.aio.AioRpcError) -> DomainError:
     ):
         # Nothing the app can act on beyond "try again" (or, for INTERNAL, a bug of ours).
         return translate(service, err)
-    raw = next(
-        (value for key, value in err.trailing_metadata() or () if key == _STATUS_DETAILS_KEY),
-        None,
-    )
-    details = list(status_pb2.Status.FromString(raw).details) if isinstance(raw, bytes) else []
+    details = list(error_details(err).details)
     return Relayed(err.code(), err.details() or f"{service} failed", details)
 
 
 def reason_of(err: grpc.aio.AioRpcError) -> str:
     """The google.rpc.ErrorInfo reason a failed call carries, if any."""
-    for detail in relayed("", err).details():
-        info = error_details_pb2.ErrorInfo()
-        if detail.Unpack(info):
-            reason: str = info.reason
-            return reason
-    return ""
+    return error_details(err).reason

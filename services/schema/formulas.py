@@ -7,11 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import grpc
-from google.rpc import error_details_pb2, status_pb2
 from pyat.formula.v1 import formula_pb2, formula_pb2_grpc
 from pyat.schema.v1 import schema_pb2
 
-from services.shared.clients import translate
+from services.shared.clients import error_details, translate
 from services.shared.errors import InvalidArgument
 from services.shared.ids import looks_like
 from services.shared.runtime import Runtime
@@ -107,11 +106,7 @@ class FormulaChecker:
 
 def _problem(err: grpc.aio.AioRpcError) -> str:
     """The engine's description of what is wrong (from its BadRequest detail, if any)."""
-    for key, value in err.trailing_metadata() or ():
-        if key == "grpc-status-details-bin" and isinstance(value, bytes):
-            status = status_pb2.Status.FromString(value)
-            for detail in status.details:
-                bad = error_details_pb2.BadRequest()
-                if detail.Unpack(bad) and bad.field_violations:
-                    return str(bad.field_violations[0].description)
+    violations = error_details(err).violations
+    if violations:
+        return violations[0][1]
     return err.details() or "the formula is not valid"

@@ -5,7 +5,11 @@ Wrap one in a generated stub: `UserServiceStub(runtime.clients.channel("user"))`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import error_details_pb2, status_pb2
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from services.shared.config import Settings
@@ -72,6 +76,46 @@ class Clients:
         for channel in self._channels.values():
             await channel.close()
         self._channels.clear()
+
+
+# The trailer in which gRPC carries a google.rpc.Status with the error's details.
+STATUS_DETAILS_TRAILER = "grpc-status-details-bin"
+
+
+@dataclass(frozen=True)
+class CallErrorDetails:
+    """What a service attached to an error it answered (google.rpc.Status details)."""
+
+    details: tuple[any_pb2.Any, ...] = ()
+    # The last google.rpc.ErrorInfo reason, if any.
+    reason: str = ""
+    # Every google.rpc.BadRequest violation, (field, description), in order.
+    violations: tuple[tuple[str, str], ...] = ()
+    # The last google.rpc.RetryInfo delay, if any.
+    retry_delay: duration_pb2.Duration | None = None
+
+
+def error_details(err: grpc.aio.AioRpcError) -> CallErrorDetails:
+    """The details a failed call carries, read from its trailers once."""
+    raw = next(
+        (value for key, value in err.trailing_metadata() or () if key == STATUS_DETAILS_TRAILER),
+        None,
+    )
+    if not isinstance(raw, bytes):
+        return CallErrorDetails()
+    details = tuple(status_pb2.Status.FromString(raw).details)
+    reason, violations, retry_delay = "", [], None
+    for detail in details:
+        info = error_details_pb2.ErrorInfo()
+        bad = error_details_pb2.BadRequest()
+        retry = error_details_pb2.RetryInfo()
+        if detail.Unpack(info):
+            reason = info.reason
+        elif detail.Unpack(bad):
+            violations += [(v.field, v.description) for v in bad.field_violations]
+        elif detail.Unpack(retry):
+            retry_delay = retry.retry_delay
+    return CallErrorDetails(details, reason, tuple(violations), retry_delay)
 
 
 def translate(service: str, err: grpc.aio.AioRpcError) -> DomainError:

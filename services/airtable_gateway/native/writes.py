@@ -9,7 +9,6 @@ from typing import Any
 
 import grpc
 from google.protobuf import struct_pb2
-from google.rpc import error_details_pb2, status_pb2
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
 from pyat.events.v1 import events_pb2
 from pyat.schema.v1 import schema_pb2, schema_pb2_grpc
@@ -35,7 +34,7 @@ from services.airtable_gateway.native.storage import (
 )
 from services.airtable_gateway.native.tables import Schemas, TableSchema
 from services.airtable_gateway.native.values import is_empty
-from services.shared.clients import translate
+from services.shared.clients import error_details, translate
 from services.shared.db import utcnow
 from services.shared.errors import InvalidArgument, NotFound
 from services.shared.identity import Caller
@@ -356,16 +355,7 @@ def _relayed(service: str, err: grpc.aio.AioRpcError) -> Exception:
     """An INVALID_ARGUMENT from another service passed on with its field details."""
     if err.code() is not grpc.StatusCode.INVALID_ARGUMENT:
         return translate(service, err)
-    fields: dict[str, str] = {}
-    reason = ""
-    for key, value in err.trailing_metadata() or ():
-        if key != "grpc-status-details-bin" or not isinstance(value, bytes):
-            continue
-        for detail in status_pb2.Status.FromString(value).details:
-            bad = error_details_pb2.BadRequest()
-            info = error_details_pb2.ErrorInfo()
-            if detail.Unpack(bad):
-                fields.update({v.field: v.description for v in bad.field_violations})
-            elif detail.Unpack(info):
-                reason = info.reason
-    return InvalidArgument(err.details() or "invalid cells", fields=fields, reason=reason)
+    found = error_details(err)
+    return InvalidArgument(
+        err.details() or "invalid cells", fields=dict(found.violations), reason=found.reason
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import grpc
 from aiohttp import web
-from google.rpc import error_details_pb2, status_pb2
 
 from services.shared.airtable_errors import (
     AUTHENTICATION_REQUIRED,
@@ -13,12 +12,12 @@ from services.shared.airtable_errors import (
     RATE_LIMIT_REACHED,
     error_body,
 )
+from services.shared.clients import error_details
 
 INVALID_REQUEST = "INVALID_REQUEST_UNKNOWN"
 NOT_FOUND = "NOT_FOUND"
 # Airtable answers a missing record with the bare string; other missing models have a type.
 _BARE_NOT_FOUND_REASONS = frozenset({"", "RECORD_NOT_FOUND", "ROW_DOES_NOT_EXIST"})
-_STATUS_DETAILS_KEY = "grpc-status-details-bin"
 # Bad input, whichever way a service words it, is Airtable's 422.
 _UNPROCESSABLE = frozenset(
     {
@@ -98,18 +97,5 @@ def from_rpc(err: grpc.aio.AioRpcError) -> AirtableError:
 
 def _details(err: grpc.aio.AioRpcError) -> tuple[str, list[tuple[str, str]]]:
     """The google.rpc.ErrorInfo reason and BadRequest violations a service attached, if any."""
-    raw = next(
-        (value for key, value in err.trailing_metadata() or () if key == _STATUS_DETAILS_KEY),
-        None,
-    )
-    if not isinstance(raw, bytes):
-        return "", []
-    reason, violations = "", []
-    for detail in status_pb2.Status.FromString(raw).details:
-        info = error_details_pb2.ErrorInfo()
-        bad = error_details_pb2.BadRequest()
-        if detail.Unpack(info):
-            reason = info.reason
-        elif detail.Unpack(bad):
-            violations += [(v.field, v.description) for v in bad.field_violations]
-    return reason, violations
+    found = error_details(err)
+    return found.reason, list(found.violations)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import grpc
 from aiohttp import web
 from google.protobuf import duration_pb2
-from google.rpc import error_details_pb2, status_pb2
 
 from services.shared.airtable_errors import (
     AUTHENTICATION_REQUIRED,
@@ -14,6 +13,7 @@ from services.shared.airtable_errors import (
     RATE_LIMIT_REACHED,
     error_body,
 )
+from services.shared.clients import error_details
 
 INVALID_REQUEST = "INVALID_REQUEST_UNKNOWN"
 NOT_FOUND = "NOT_FOUND"
@@ -21,7 +21,6 @@ FORBIDDEN = "FORBIDDEN"
 CONFLICT = "CONFLICT"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 SERVER_ERROR = "SERVER_ERROR"
-_STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
 
 class HttpError(Exception):
@@ -100,21 +99,10 @@ def _details(err: grpc.aio.AioRpcError) -> tuple[str, list[tuple[str, str]], str
         (str(value) for key, value in trailers if key == "retry-after" and isinstance(value, str)),
         "",
     )
-    raw = next((value for key, value in trailers if key == _STATUS_DETAILS_KEY), None)
-    if not isinstance(raw, bytes):
-        return "", [], retry_after
-    reason, violations = "", []
-    for detail in status_pb2.Status.FromString(raw).details:
-        info = error_details_pb2.ErrorInfo()
-        bad = error_details_pb2.BadRequest()
-        retry = error_details_pb2.RetryInfo()
-        if detail.Unpack(info):
-            reason = info.reason
-        elif detail.Unpack(bad):
-            violations += [(v.field, v.description) for v in bad.field_violations]
-        elif detail.Unpack(retry):
-            retry_after = str(_whole_seconds(retry.retry_delay))
-    return reason, violations, retry_after
+    found = error_details(err)
+    if found.retry_delay is not None:
+        retry_after = str(_whole_seconds(found.retry_delay))
+    return found.reason, list(found.violations), retry_after
 
 
 def _whole_seconds(delay: duration_pb2.Duration) -> int:
