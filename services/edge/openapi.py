@@ -439,18 +439,12 @@ class _Builder:
             well_known = field.type_name.lstrip(".")
             if well_known in _NOT_IN_QUERY:
                 continue
-            nested = (
-                field.type == _FieldType.TYPE_MESSAGE
-                and well_known not in _WELL_KNOWN
-                and field.label != _FieldType.LABEL_REPEATED
-            )
-            if nested:
-                found += self._query_parameters(
-                    field.type_name, f"{name}.", bound, (*seen, type_name)
-                )
-                continue
             if field.type == _FieldType.TYPE_MESSAGE and well_known not in _WELL_KNOWN:
-                continue  # a repeated message has no query form
+                if field.label != _FieldType.LABEL_REPEATED:  # a repeated one has no query form
+                    found += self._query_parameters(
+                        field.type_name, f"{name}.", bound, (*seen, type_name)
+                    )
+                continue
             parameter: dict[str, Any] = {
                 "name": name,
                 "in": "query",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import TypeVar
 
 import grpc
 from pyat.airtable.v1 import airtable_gateway_pb2 as records_pb2
@@ -17,6 +18,8 @@ RECENT = 20
 # The bases whose changes one home screen reads, and how many at once.
 MAX_BASES_READ = 50
 _READ_CONCURRENCY = 10
+
+T = TypeVar("T")
 
 
 async def recent_activity(
@@ -63,6 +66,16 @@ def activity(base: workspace_pb2.Base, change: records_pb2.RecordChange) -> pb.A
     return found
 
 
+def _listed(found: list[T] | BaseException, section: str, partial: list[pb.Partial]) -> list[T]:
+    """What workspace-service listed, or nothing and `section` named in `partial`."""
+    if not isinstance(found, BaseException):
+        return found
+    if not isinstance(found, DomainError):
+        raise found
+    partial.append(pb.Partial(section=section, reason=why(WORKSPACE, found)))
+    return []
+
+
 async def home(upstream: Upstream) -> pb.GetHomeResponse:
     """The caller fails the screen; anything else missing is named in `partial`."""
     partial: list[pb.Partial] = []
@@ -74,16 +87,8 @@ async def home(upstream: Upstream) -> pb.GetHomeResponse:
     )
     if isinstance(me, BaseException):
         raise me
-    if isinstance(workspaces, BaseException):
-        if not isinstance(workspaces, DomainError):
-            raise workspaces
-        partial.append(pb.Partial(section="workspaces", reason=why(WORKSPACE, workspaces)))
-        workspaces = []
-    if isinstance(bases, BaseException):
-        if not isinstance(bases, DomainError):
-            raise bases
-        partial.append(pb.Partial(section="workspaces.bases", reason=why(WORKSPACE, bases)))
-        bases = []
+    workspaces = _listed(workspaces, "workspaces", partial)
+    bases = _listed(bases, "workspaces.bases", partial)
     listed = {workspace.id for workspace in workspaces}
     shown = [base for base in bases if base.workspace_id in listed]
     answer = pb.GetHomeResponse(

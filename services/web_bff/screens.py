@@ -101,52 +101,43 @@ async def _given(value: T) -> T:
     return value
 
 
-async def table_access(
-    upstream: Upstream, base_id: str, table: str, known: Lookups | None = None
-) -> TableAccess:
+async def table_access(upstream: Upstream, base_id: str, table: str, known: Lookups) -> TableAccess:
     """The base and table as the caller sees them, and the caller's role on the table."""
-    if known is None:
-        base, found = await strictly(upstream.base(base_id), upstream.table(base_id, table))
-        decision = await upstream.check_read(base.workspace_id, base.id, found.id)
+    caller = identity.caller()
+    base_key = (caller.tenant_id, caller.user_id, base_id)
+    table_key = (caller.tenant_id, base_id, table)
+    known_base = known.bases.get(base_key)
+    # The schema is always read afresh (a field just added must show); what was read
+    # before only tells the table's id, so the access check can go out at once.
+    known_table = known.tables.get(table_key)
+    workspace_id = (
+        known_base.workspace_id if known_base else known.workspaces.get((caller.tenant_id, base_id))
+    )
+    table_id = known_table.id if known_table else table if looks_like(table, "tbl") else ""
+    base_call = _given(known_base) if known_base else upstream.base(base_id)
+    checked = None
+    if workspace_id and table_id:
+        # All at once; the base's NOT_FOUND still wins over what follows from it.
+        base, found, checked = await strictly(
+            base_call,
+            upstream.table(base_id, table),
+            upstream.check_read(workspace_id, base_id, table_id),
+        )
+        if (base.workspace_id, found.id) != (workspace_id, table_id):
+            checked = None  # asked of another resource than the one found: ask again
     else:
-        caller = identity.caller()
-        base_key = (caller.tenant_id, caller.user_id, base_id)
-        table_key = (caller.tenant_id, base_id, table)
-        base = known_base = known.bases.get(base_key)
-        # The schema is always read afresh (a field just added must show); what was read
-        # before only tells the table's id, so the access check can go out at once.
-        known_table = known.tables.get(table_key)
-        found = None
-        workspace_id = (
-            base.workspace_id if base else known.workspaces.get((caller.tenant_id, base_id))
-        )
-        table_id = known_table.id if known_table else table if looks_like(table, "tbl") else ""
-        checked = None
-        if workspace_id and table_id:
-            # All at once; the base's NOT_FOUND still wins over what follows from it.
-            base, found, checked = await strictly(
-                _given(base) if base else upstream.base(base_id),
-                _given(found) if found else upstream.table(base_id, table),
-                upstream.check_read(workspace_id, base_id, table_id),
-            )
-            if (base.workspace_id, found.id) != (workspace_id, table_id):
-                checked = None  # asked of another resource than the one found: ask again
-        else:
-            base, found = await strictly(
-                _given(base) if base else upstream.base(base_id),
-                _given(found) if found else upstream.table(base_id, table),
-            )
-        # Kept from when they were read, not from when they were last used.
-        if known_base is None:
-            known.bases.put(base_key, base)
-            known.workspaces.put((caller.tenant_id, base_id), base.workspace_id)
-        if known_table is None:
-            known.tables.put(table_key, found)
-        decision = (
-            checked
-            if checked is not None
-            else await upstream.check_read(base.workspace_id, base.id, found.id)
-        )
+        base, found = await strictly(base_call, upstream.table(base_id, table))
+    # Kept from when they were read, not from when they were last used.
+    if known_base is None:
+        known.bases.put(base_key, base)
+        known.workspaces.put((caller.tenant_id, base_id), base.workspace_id)
+    if known_table is None:
+        known.tables.put(table_key, found)
+    decision = (
+        checked
+        if checked is not None
+        else await upstream.check_read(base.workspace_id, base.id, found.id)
+    )
     if not decision.allowed:
         raise PermissionDenied("you may not read this table", reason="INSUFFICIENT_ROLE")
     return TableAccess(base, found, decision.role)
@@ -155,8 +146,8 @@ async def table_access(
 async def grid(
     upstream: Upstream,
     request: pb.GetGridRequest,
-    pages: PageCache | None = None,
-    known: Lookups | None = None,
+    pages: PageCache,
+    known: Lookups,
 ) -> pb.GetGridResponse:
     require(base_id=request.base_id, table_id=request.table_id)
     page_size = request.page_size or MAX_PAGE_SIZE
@@ -181,7 +172,7 @@ async def grid(
             cursor = (await upstream.changes(request.base_id, "", after="")).cursor
         except DomainError as error:
             failure = error
-        if cursor and pages is not None:
+        if cursor:
             return cursor, failure, None
         return cursor, failure, await upstream.list_records(page_request)
 
@@ -189,7 +180,6 @@ async def grid(
         table_access(upstream, request.base_id, request.table_id, known), first_page()
     )
     if page is None:
-        assert pages is not None
         # Only now, with the caller's read access checked, may a cached page be served. A page
         # read after the table is at least as new as the version it is filed under.
         key = PageKey(
@@ -210,7 +200,7 @@ async def grid(
                 GRID_CACHE_HITS.inc()
             else:
                 GRID_CACHE_MISSES.inc()
-                keep = known is None or known.settled(key.tenant_id, table_id, version)
+                keep = known.settled(key.tenant_id, table_id, version)
                 reading = pages.read(
                     key, table_id, version, upstream.list_records(page_request), keep
                 )
@@ -229,7 +219,7 @@ async def grid(
 
 
 async def record(
-    upstream: Upstream, request: pb.GetRecordRequest, known: Lookups | None = None
+    upstream: Upstream, request: pb.GetRecordRequest, known: Lookups
 ) -> pb.GetRecordResponse:
     require(base_id=request.base_id, table_id=request.table_id, record_id=request.record_id)
     access, found = await strictly(

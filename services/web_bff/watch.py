@@ -116,7 +116,6 @@ class Tail:
         self.cursor = cursor
         self.watchers: list[Watcher] = []
         self.wake = asyncio.Event()
-        self.closed = False
         # A fresh context: the tail outlives the call that started it (and its deadline).
         self.task = asyncio.create_task(
             self._run(), name=f"tail:{key[1]}/{key[2]}", context=contextvars.Context()
@@ -155,7 +154,6 @@ class Tail:
         finally:
             # No await between the last look at the watchers and leaving the hub, so a
             # watcher added meanwhile finds a new tail instead of this one.
-            self.closed = True
             self.hub.forget(self)
 
     async def _round(self) -> bool:
@@ -305,7 +303,7 @@ class Hub:
         await self._listen()
         watcher = Watcher(caller, cursor, self.queue_size)
         tail = self.tails.get(key)
-        if tail is None or tail.closed:
+        if tail is None:
             tail = self.tails[key] = Tail(self, key, cursor)
         tail.add(watcher)
         return watcher

@@ -108,7 +108,7 @@ def decode_cursor(base_id: str, cursor: str) -> int:
         raise bad
     seq, tag = _CURSOR.unpack(packed)
     # Compared on the canonical form too, so one cursor has exactly one spelling.
-    if tag != _base_tag(base_id) or encode_cursor(base_id, seq) != cursor:
+    if tag != _base_tag(base_id) or encode_cursor(base_id, seq, tag) != cursor:
         raise bad
     return int(seq)
 
@@ -150,10 +150,9 @@ async def prune(db: Database, cutoff: dt.datetime) -> int:
             .where(record_changes.c.seq.in_(oldest.scalar_subquery()))
             .returning(record_changes.c.tenant_id, record_changes.c.base_id, record_changes.c.seq)
         )
+        rows = deleted.all()
         last: dict[tuple[str, str], int] = {}
-        count = 0
-        for tenant_id, base_id, seq in deleted.all():
-            count += 1
+        for tenant_id, base_id, seq in rows:
             last[(base_id, tenant_id)] = max(seq, last.get((base_id, tenant_id), 0))
         greatest = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
         # In base order, so that two pruners never wait on each other's head locks.
@@ -167,7 +166,7 @@ async def prune(db: Database, cutoff: dt.datetime) -> int:
                 )
             )
             await session.execute(statement)
-    return count
+    return len(rows)
 
 
 class Changes:
