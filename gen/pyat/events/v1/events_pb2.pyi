@@ -181,7 +181,7 @@ class TableChanged(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., change: _Optional[str] = ..., actor_id: _Optional[str] = ...) -> None: ...
 
 class FieldChanged(_message.Message):
-    __slots__ = ("tenant_id", "base_id", "table_id", "field_id", "change", "actor_id", "renamed_choices", "removed_choices")
+    __slots__ = ("tenant_id", "base_id", "table_id", "field_id", "change", "actor_id", "renamed_choices", "removed_choices", "previous_type", "type")
     class RenamedChoicesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -197,6 +197,8 @@ class FieldChanged(_message.Message):
     ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
     RENAMED_CHOICES_FIELD_NUMBER: _ClassVar[int]
     REMOVED_CHOICES_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     base_id: str
     table_id: str
@@ -205,7 +207,9 @@ class FieldChanged(_message.Message):
     actor_id: str
     renamed_choices: _containers.ScalarMap[str, str]
     removed_choices: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., field_id: _Optional[str] = ..., change: _Optional[str] = ..., actor_id: _Optional[str] = ..., renamed_choices: _Optional[_Mapping[str, str]] = ..., removed_choices: _Optional[_Iterable[str]] = ...) -> None: ...
+    previous_type: str
+    type: str
+    def __init__(self, tenant_id: _Optional[str] = ..., base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., field_id: _Optional[str] = ..., change: _Optional[str] = ..., actor_id: _Optional[str] = ..., renamed_choices: _Optional[_Mapping[str, str]] = ..., removed_choices: _Optional[_Iterable[str]] = ..., previous_type: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
 
 class RecordCreated(_message.Message):
     __slots__ = ("tenant_id", "base_id", "table_id", "record_id", "fields", "actor_id")

@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from pyat.api.v1 import access_pb2 as pyat_dot_api_dot_v1_dot_access__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpyat/schema/v1/schema.proto\x12\x0epyat.schema.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x18pyat/api/v1/access.proto\"n\n\x05\x46ield\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12(\n\x07options\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\"+\n\x04Sort\x12\x10\n\x08\x66ield_id\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\"\x89\x01\n\x04View\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x19\n\x11\x66ilter_by_formula\x18\x04 \x01(\t\x12#\n\x05sorts\x18\x05 \x03(\x0b\x32\x14.pyat.schema.v1.Sort\x12\x19\n\x11visible_field_ids\x18\x06 \x03(\t\"\xbe\x01\n\x05Table\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x18\n\x10primary_field_id\x18\x05 \x01(\t\x12%\n\x06\x66ields\x18\x06 \x03(\x0b\x32\x15.pyat.schema.v1.Field\x12#\n\x05views\x18\x07 \x03(\x0b\x32\x14.pyat.schema.v1.View\x12\x0f\n\x07version\x18\x08 \x01(\x03\"f\n\tFieldSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12(\n\x07options\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"Y\n\tTableSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12)\n\x06\x66ields\x18\x03 \x03(\x0b\x32\x19.pyat.schema.v1.FieldSpec\"Q\n\x13\x43reateTablesRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12)\n\x06tables\x18\x02 \x03(\x0b\x32\x19.pyat.schema.v1.TableSpec\"=\n\x14\x43reateTablesResponse\x12%\n\x06tables\x18\x01 \x03(\x0b\x32\x15.pyat.schema.v1.Table\"$\n\x11ListTablesRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\";\n\x12ListTablesResponse\x12%\n\x06tables\x18\x01 \x03(\x0b\x32\x15.pyat.schema.v1.Table\"1\n\x0fGetTableRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\"8\n\x10GetTableResponse\x12$\n\x05table\x18\x01 \x01(\x0b\x32\x15.pyat.schema.v1.Table\"}\n\x12UpdateTableRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x11\n\x04name\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x04 \x01(\tH\x01\x88\x01\x01\x42\x07\n\x05_nameB\x0e\n\x0c_description\";\n\x13UpdateTableResponse\x12$\n\x05table\x18\x01 \x01(\x0b\x32\x15.pyat.schema.v1.Table\"7\n\x12\x44\x65leteTableRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\"\x15\n\x13\x44\x65leteTableResponse\"a\n\x12\x43reateFieldRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12(\n\x05\x66ield\x18\x03 \x01(\x0b\x32\x19.pyat.schema.v1.FieldSpec\"a\n\x13\x43reateFieldResponse\x12$\n\x05\x66ield\x18\x01 \x01(\x0b\x32\x15.pyat.schema.v1.Field\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table\"\xb9\x01\n\x12UpdateFieldRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x10\n\x08\x66ield_id\x18\x03 \x01(\t\x12\x11\n\x04name\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x05 \x01(\tH\x01\x88\x01\x01\x12(\n\x07options\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructB\x07\n\x05_nameB\x0e\n\x0c_description\"a\n\x13UpdateFieldResponse\x12$\n\x05\x66ield\x18\x01 \x01(\x0b\x32\x15.pyat.schema.v1.Field\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table\"I\n\x12\x44\x65leteFieldRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x10\n\x08\x66ield_id\x18\x03 \x01(\t\"\x15\n\x13\x44\x65leteFieldResponse\"\x9f\x01\n\x11\x43reateViewRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x19\n\x11\x66ilter_by_formula\x18\x04 \x01(\t\x12#\n\x05sorts\x18\x05 \x03(\x0b\x32\x14.pyat.schema.v1.Sort\x12\x19\n\x11visible_field_ids\x18\x06 \x03(\t\"8\n\x12\x43reateViewResponse\x12\"\n\x04view\x18\x01 \x01(\x0b\x32\x14.pyat.schema.v1.View\"G\n\x11\x44\x65leteViewRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x0f\n\x07view_id\x18\x03 \x01(\t\"\x14\n\x12\x44\x65leteViewResponse\"u\n\x14ValidateCellsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12(\n\x07records\x18\x03 \x03(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08typecast\x18\x04 \x01(\x08\"g\n\x15ValidateCellsResponse\x12(\n\x07records\x18\x01 \x03(\x0b\x32\x17.google.protobuf.Struct\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table2\xc9\x0e\n\rSchemaService\x12\xa3\x01\n\x0c\x43reateTables\x12#.pyat.schema.v1.CreateTablesRequest\x1a$.pyat.schema.v1.CreateTablesResponse\"H\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/bases/{base_id}/tables:\x01*\x12\x99\x01\n\nListTables\x12!.pyat.schema.v1.ListTablesRequest\x1a\".pyat.schema.v1.ListTablesResponse\"D\xc2\xf3\x18\x1e\x08\x02\x12\x11schema.bases:read\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/bases/{base_id}/tables\x12\x9b\x01\n\x08GetTable\x12\x1f.pyat.schema.v1.GetTableRequest\x1a .pyat.schema.v1.GetTableResponse\"L\xc2\xf3\x18\x1e\x08\x02\x12\x11schema.bases:read\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02$\x12\"/v1/bases/{base_id}/tables/{table}\x12\xab\x01\n\x0bUpdateTable\x12\".pyat.schema.v1.UpdateTableRequest\x1a#.pyat.schema.v1.UpdateTableResponse\"S\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02*2%/v1/bases/{base_id}/tables/{table_id}:\x01*\x12\xa8\x01\n\x0b\x44\x65leteTable\x12\".pyat.schema.v1.DeleteTableRequest\x1a#.pyat.schema.v1.DeleteTableResponse\"P\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\'*%/v1/bases/{base_id}/tables/{table_id}\x12\xb2\x01\n\x0b\x43reateField\x12\".pyat.schema.v1.CreateFieldRequest\x1a#.pyat.schema.v1.CreateFieldResponse\"Z\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x31\",/v1/bases/{base_id}/tables/{table_id}/fields:\x01*\x12\xbd\x01\n\x0bUpdateField\x12\".pyat.schema.v1.UpdateFieldRequest\x1a#.pyat.schema.v1.UpdateFieldResponse\"e\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02<27/v1/bases/{base_id}/tables/{table_id}/fields/{field_id}:\x01*\x12\xba\x01\n\x0b\x44\x65leteField\x12\".pyat.schema.v1.DeleteFieldRequest\x1a#.pyat.schema.v1.DeleteFieldResponse\"b\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x39*7/v1/bases/{base_id}/tables/{table_id}/fields/{field_id}\x12\xae\x01\n\nCreateView\x12!.pyat.schema.v1.CreateViewRequest\x1a\".pyat.schema.v1.CreateViewResponse\"Y\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x30\"+/v1/bases/{base_id}/tables/{table_id}/views:\x01*\x12\xb5\x01\n\nDeleteView\x12!.pyat.schema.v1.DeleteViewRequest\x1a\".pyat.schema.v1.DeleteViewResponse\"`\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x37*5/v1/bases/{base_id}/tables/{table_id}/views/{view_id}\x12\x64\n\rValidateCells\x12$.pyat.schema.v1.ValidateCellsRequest\x1a%.pyat.schema.v1.ValidateCellsResponse\"\x06\xc2\xf3\x18\x02\x08\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpyat/schema/v1/schema.proto\x12\x0epyat.schema.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x18pyat/api/v1/access.proto\"n\n\x05\x46ield\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12(\n\x07options\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\"+\n\x04Sort\x12\x10\n\x08\x66ield_id\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\"\x89\x01\n\x04View\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x19\n\x11\x66ilter_by_formula\x18\x04 \x01(\t\x12#\n\x05sorts\x18\x05 \x03(\x0b\x32\x14.pyat.schema.v1.Sort\x12\x19\n\x11visible_field_ids\x18\x06 \x03(\t\"\xbe\x01\n\x05Table\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61se_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x18\n\x10primary_field_id\x18\x05 \x01(\t\x12%\n\x06\x66ields\x18\x06 \x03(\x0b\x32\x15.pyat.schema.v1.Field\x12#\n\x05views\x18\x07 \x03(\x0b\x32\x14.pyat.schema.v1.View\x12\x0f\n\x07version\x18\x08 \x01(\x03\"f\n\tFieldSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12(\n\x07options\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"Y\n\tTableSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12)\n\x06\x66ields\x18\x03 \x03(\x0b\x32\x19.pyat.schema.v1.FieldSpec\"Q\n\x13\x43reateTablesRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12)\n\x06tables\x18\x02 \x03(\x0b\x32\x19.pyat.schema.v1.TableSpec\"=\n\x14\x43reateTablesResponse\x12%\n\x06tables\x18\x01 \x03(\x0b\x32\x15.pyat.schema.v1.Table\"$\n\x11ListTablesRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\";\n\x12ListTablesResponse\x12%\n\x06tables\x18\x01 \x03(\x0b\x32\x15.pyat.schema.v1.Table\"1\n\x0fGetTableRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\"8\n\x10GetTableResponse\x12$\n\x05table\x18\x01 \x01(\x0b\x32\x15.pyat.schema.v1.Table\"}\n\x12UpdateTableRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x11\n\x04name\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x04 \x01(\tH\x01\x88\x01\x01\x42\x07\n\x05_nameB\x0e\n\x0c_description\";\n\x13UpdateTableResponse\x12$\n\x05table\x18\x01 \x01(\x0b\x32\x15.pyat.schema.v1.Table\"7\n\x12\x44\x65leteTableRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\"\x15\n\x13\x44\x65leteTableResponse\"a\n\x12\x43reateFieldRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12(\n\x05\x66ield\x18\x03 \x01(\x0b\x32\x19.pyat.schema.v1.FieldSpec\"a\n\x13\x43reateFieldResponse\x12$\n\x05\x66ield\x18\x01 \x01(\x0b\x32\x15.pyat.schema.v1.Field\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table\"\xd5\x01\n\x12UpdateFieldRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x10\n\x08\x66ield_id\x18\x03 \x01(\t\x12\x11\n\x04name\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x05 \x01(\tH\x01\x88\x01\x01\x12(\n\x07options\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x11\n\x04type\x18\x07 \x01(\tH\x02\x88\x01\x01\x42\x07\n\x05_nameB\x0e\n\x0c_descriptionB\x07\n\x05_type\"a\n\x13UpdateFieldResponse\x12$\n\x05\x66ield\x18\x01 \x01(\x0b\x32\x15.pyat.schema.v1.Field\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table\"I\n\x12\x44\x65leteFieldRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x10\n\x08\x66ield_id\x18\x03 \x01(\t\"\x15\n\x13\x44\x65leteFieldResponse\"\x9f\x01\n\x11\x43reateViewRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x19\n\x11\x66ilter_by_formula\x18\x04 \x01(\t\x12#\n\x05sorts\x18\x05 \x03(\x0b\x32\x14.pyat.schema.v1.Sort\x12\x19\n\x11visible_field_ids\x18\x06 \x03(\t\"8\n\x12\x43reateViewResponse\x12\"\n\x04view\x18\x01 \x01(\x0b\x32\x14.pyat.schema.v1.View\"\xe1\x01\n\x11UpdateViewRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x0f\n\x07view_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x19\n\x11\x66ilter_by_formula\x18\x05 \x01(\t\x12#\n\x05sorts\x18\x06 \x03(\x0b\x32\x14.pyat.schema.v1.Sort\x12\x19\n\x11visible_field_ids\x18\x07 \x03(\t\x12/\n\x0bupdate_mask\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"8\n\x12UpdateViewResponse\x12\"\n\x04view\x18\x01 \x01(\x0b\x32\x14.pyat.schema.v1.View\"G\n\x11\x44\x65leteViewRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x0f\n\x07view_id\x18\x03 \x01(\t\"\x14\n\x12\x44\x65leteViewResponse\"u\n\x14ValidateCellsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12(\n\x07records\x18\x03 \x03(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08typecast\x18\x04 \x01(\x08\"g\n\x15ValidateCellsResponse\x12(\n\x07records\x18\x01 \x03(\x0b\x32\x17.google.protobuf.Struct\x12$\n\x05table\x18\x02 \x01(\x0b\x32\x15.pyat.schema.v1.Table2\x84\x10\n\rSchemaService\x12\xa3\x01\n\x0c\x43reateTables\x12#.pyat.schema.v1.CreateTablesRequest\x1a$.pyat.schema.v1.CreateTablesResponse\"H\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/bases/{base_id}/tables:\x01*\x12\x99\x01\n\nListTables\x12!.pyat.schema.v1.ListTablesRequest\x1a\".pyat.schema.v1.ListTablesResponse\"D\xc2\xf3\x18\x1e\x08\x02\x12\x11schema.bases:read\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/bases/{base_id}/tables\x12\x9b\x01\n\x08GetTable\x12\x1f.pyat.schema.v1.GetTableRequest\x1a .pyat.schema.v1.GetTableResponse\"L\xc2\xf3\x18\x1e\x08\x02\x12\x11schema.bases:read\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02$\x12\"/v1/bases/{base_id}/tables/{table}\x12\xab\x01\n\x0bUpdateTable\x12\".pyat.schema.v1.UpdateTableRequest\x1a#.pyat.schema.v1.UpdateTableResponse\"S\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02*2%/v1/bases/{base_id}/tables/{table_id}:\x01*\x12\xa8\x01\n\x0b\x44\x65leteTable\x12\".pyat.schema.v1.DeleteTableRequest\x1a#.pyat.schema.v1.DeleteTableResponse\"P\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\'*%/v1/bases/{base_id}/tables/{table_id}\x12\xb2\x01\n\x0b\x43reateField\x12\".pyat.schema.v1.CreateFieldRequest\x1a#.pyat.schema.v1.CreateFieldResponse\"Z\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x31\",/v1/bases/{base_id}/tables/{table_id}/fields:\x01*\x12\xbd\x01\n\x0bUpdateField\x12\".pyat.schema.v1.UpdateFieldRequest\x1a#.pyat.schema.v1.UpdateFieldResponse\"e\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02<27/v1/bases/{base_id}/tables/{table_id}/fields/{field_id}:\x01*\x12\xba\x01\n\x0b\x44\x65leteField\x12\".pyat.schema.v1.DeleteFieldRequest\x1a#.pyat.schema.v1.DeleteFieldResponse\"b\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x39*7/v1/bases/{base_id}/tables/{table_id}/fields/{field_id}\x12\xae\x01\n\nCreateView\x12!.pyat.schema.v1.CreateViewRequest\x1a\".pyat.schema.v1.CreateViewResponse\"Y\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x30\"+/v1/bases/{base_id}/tables/{table_id}/views:\x01*\x12\xb8\x01\n\nUpdateView\x12!.pyat.schema.v1.UpdateViewRequest\x1a\".pyat.schema.v1.UpdateViewResponse\"c\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02:25/v1/bases/{base_id}/tables/{table_id}/views/{view_id}:\x01*\x12\xb5\x01\n\nDeleteView\x12!.pyat.schema.v1.DeleteViewRequest\x1a\".pyat.schema.v1.DeleteViewResponse\"`\xc2\xf3\x18\x1f\x08\x02\x12\x12schema.bases:write\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x37*5/v1/bases/{base_id}/tables/{table_id}/views/{view_id}\x12\x64\n\rValidateCells\x12$.pyat.schema.v1.ValidateCellsRequest\x1a%.pyat.schema.v1.ValidateCellsResponse\"\x06\xc2\xf3\x18\x02\x08\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -52,66 +53,72 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SCHEMASERVICE'].methods_by_name['DeleteField']._serialized_options = b'\302\363\030\037\010\002\022\022schema.bases:write\032\007base_id\202\323\344\223\0029*7/v1/bases/{base_id}/tables/{table_id}/fields/{field_id}'
   _globals['_SCHEMASERVICE'].methods_by_name['CreateView']._loaded_options = None
   _globals['_SCHEMASERVICE'].methods_by_name['CreateView']._serialized_options = b'\302\363\030\037\010\002\022\022schema.bases:write\032\007base_id\202\323\344\223\0020\"+/v1/bases/{base_id}/tables/{table_id}/views:\001*'
+  _globals['_SCHEMASERVICE'].methods_by_name['UpdateView']._loaded_options = None
+  _globals['_SCHEMASERVICE'].methods_by_name['UpdateView']._serialized_options = b'\302\363\030\037\010\002\022\022schema.bases:write\032\007base_id\202\323\344\223\002:25/v1/bases/{base_id}/tables/{table_id}/views/{view_id}:\001*'
   _globals['_SCHEMASERVICE'].methods_by_name['DeleteView']._loaded_options = None
   _globals['_SCHEMASERVICE'].methods_by_name['DeleteView']._serialized_options = b'\302\363\030\037\010\002\022\022schema.bases:write\032\007base_id\202\323\344\223\0027*5/v1/bases/{base_id}/tables/{table_id}/views/{view_id}'
   _globals['_SCHEMASERVICE'].methods_by_name['ValidateCells']._loaded_options = None
   _globals['_SCHEMASERVICE'].methods_by_name['ValidateCells']._serialized_options = b'\302\363\030\002\010\004'
-  _globals['_FIELD']._serialized_start=133
-  _globals['_FIELD']._serialized_end=243
-  _globals['_SORT']._serialized_start=245
-  _globals['_SORT']._serialized_end=288
-  _globals['_VIEW']._serialized_start=291
-  _globals['_VIEW']._serialized_end=428
-  _globals['_TABLE']._serialized_start=431
-  _globals['_TABLE']._serialized_end=621
-  _globals['_FIELDSPEC']._serialized_start=623
-  _globals['_FIELDSPEC']._serialized_end=725
-  _globals['_TABLESPEC']._serialized_start=727
-  _globals['_TABLESPEC']._serialized_end=816
-  _globals['_CREATETABLESREQUEST']._serialized_start=818
-  _globals['_CREATETABLESREQUEST']._serialized_end=899
-  _globals['_CREATETABLESRESPONSE']._serialized_start=901
-  _globals['_CREATETABLESRESPONSE']._serialized_end=962
-  _globals['_LISTTABLESREQUEST']._serialized_start=964
-  _globals['_LISTTABLESREQUEST']._serialized_end=1000
-  _globals['_LISTTABLESRESPONSE']._serialized_start=1002
-  _globals['_LISTTABLESRESPONSE']._serialized_end=1061
-  _globals['_GETTABLEREQUEST']._serialized_start=1063
-  _globals['_GETTABLEREQUEST']._serialized_end=1112
-  _globals['_GETTABLERESPONSE']._serialized_start=1114
-  _globals['_GETTABLERESPONSE']._serialized_end=1170
-  _globals['_UPDATETABLEREQUEST']._serialized_start=1172
-  _globals['_UPDATETABLEREQUEST']._serialized_end=1297
-  _globals['_UPDATETABLERESPONSE']._serialized_start=1299
-  _globals['_UPDATETABLERESPONSE']._serialized_end=1358
-  _globals['_DELETETABLEREQUEST']._serialized_start=1360
-  _globals['_DELETETABLEREQUEST']._serialized_end=1415
-  _globals['_DELETETABLERESPONSE']._serialized_start=1417
-  _globals['_DELETETABLERESPONSE']._serialized_end=1438
-  _globals['_CREATEFIELDREQUEST']._serialized_start=1440
-  _globals['_CREATEFIELDREQUEST']._serialized_end=1537
-  _globals['_CREATEFIELDRESPONSE']._serialized_start=1539
-  _globals['_CREATEFIELDRESPONSE']._serialized_end=1636
-  _globals['_UPDATEFIELDREQUEST']._serialized_start=1639
-  _globals['_UPDATEFIELDREQUEST']._serialized_end=1824
-  _globals['_UPDATEFIELDRESPONSE']._serialized_start=1826
-  _globals['_UPDATEFIELDRESPONSE']._serialized_end=1923
-  _globals['_DELETEFIELDREQUEST']._serialized_start=1925
-  _globals['_DELETEFIELDREQUEST']._serialized_end=1998
-  _globals['_DELETEFIELDRESPONSE']._serialized_start=2000
-  _globals['_DELETEFIELDRESPONSE']._serialized_end=2021
-  _globals['_CREATEVIEWREQUEST']._serialized_start=2024
-  _globals['_CREATEVIEWREQUEST']._serialized_end=2183
-  _globals['_CREATEVIEWRESPONSE']._serialized_start=2185
-  _globals['_CREATEVIEWRESPONSE']._serialized_end=2241
-  _globals['_DELETEVIEWREQUEST']._serialized_start=2243
-  _globals['_DELETEVIEWREQUEST']._serialized_end=2314
-  _globals['_DELETEVIEWRESPONSE']._serialized_start=2316
-  _globals['_DELETEVIEWRESPONSE']._serialized_end=2336
-  _globals['_VALIDATECELLSREQUEST']._serialized_start=2338
-  _globals['_VALIDATECELLSREQUEST']._serialized_end=2455
-  _globals['_VALIDATECELLSRESPONSE']._serialized_start=2457
-  _globals['_VALIDATECELLSRESPONSE']._serialized_end=2560
-  _globals['_SCHEMASERVICE']._serialized_start=2563
-  _globals['_SCHEMASERVICE']._serialized_end=4428
+  _globals['_FIELD']._serialized_start=167
+  _globals['_FIELD']._serialized_end=277
+  _globals['_SORT']._serialized_start=279
+  _globals['_SORT']._serialized_end=322
+  _globals['_VIEW']._serialized_start=325
+  _globals['_VIEW']._serialized_end=462
+  _globals['_TABLE']._serialized_start=465
+  _globals['_TABLE']._serialized_end=655
+  _globals['_FIELDSPEC']._serialized_start=657
+  _globals['_FIELDSPEC']._serialized_end=759
+  _globals['_TABLESPEC']._serialized_start=761
+  _globals['_TABLESPEC']._serialized_end=850
+  _globals['_CREATETABLESREQUEST']._serialized_start=852
+  _globals['_CREATETABLESREQUEST']._serialized_end=933
+  _globals['_CREATETABLESRESPONSE']._serialized_start=935
+  _globals['_CREATETABLESRESPONSE']._serialized_end=996
+  _globals['_LISTTABLESREQUEST']._serialized_start=998
+  _globals['_LISTTABLESREQUEST']._serialized_end=1034
+  _globals['_LISTTABLESRESPONSE']._serialized_start=1036
+  _globals['_LISTTABLESRESPONSE']._serialized_end=1095
+  _globals['_GETTABLEREQUEST']._serialized_start=1097
+  _globals['_GETTABLEREQUEST']._serialized_end=1146
+  _globals['_GETTABLERESPONSE']._serialized_start=1148
+  _globals['_GETTABLERESPONSE']._serialized_end=1204
+  _globals['_UPDATETABLEREQUEST']._serialized_start=1206
+  _globals['_UPDATETABLEREQUEST']._serialized_end=1331
+  _globals['_UPDATETABLERESPONSE']._serialized_start=1333
+  _globals['_UPDATETABLERESPONSE']._serialized_end=1392
+  _globals['_DELETETABLEREQUEST']._serialized_start=1394
+  _globals['_DELETETABLEREQUEST']._serialized_end=1449
+  _globals['_DELETETABLERESPONSE']._serialized_start=1451
+  _globals['_DELETETABLERESPONSE']._serialized_end=1472
+  _globals['_CREATEFIELDREQUEST']._serialized_start=1474
+  _globals['_CREATEFIELDREQUEST']._serialized_end=1571
+  _globals['_CREATEFIELDRESPONSE']._serialized_start=1573
+  _globals['_CREATEFIELDRESPONSE']._serialized_end=1670
+  _globals['_UPDATEFIELDREQUEST']._serialized_start=1673
+  _globals['_UPDATEFIELDREQUEST']._serialized_end=1886
+  _globals['_UPDATEFIELDRESPONSE']._serialized_start=1888
+  _globals['_UPDATEFIELDRESPONSE']._serialized_end=1985
+  _globals['_DELETEFIELDREQUEST']._serialized_start=1987
+  _globals['_DELETEFIELDREQUEST']._serialized_end=2060
+  _globals['_DELETEFIELDRESPONSE']._serialized_start=2062
+  _globals['_DELETEFIELDRESPONSE']._serialized_end=2083
+  _globals['_CREATEVIEWREQUEST']._serialized_start=2086
+  _globals['_CREATEVIEWREQUEST']._serialized_end=2245
+  _globals['_CREATEVIEWRESPONSE']._serialized_start=2247
+  _globals['_CREATEVIEWRESPONSE']._serialized_end=2303
+  _globals['_UPDATEVIEWREQUEST']._serialized_start=2306
+  _globals['_UPDATEVIEWREQUEST']._serialized_end=2531
+  _globals['_UPDATEVIEWRESPONSE']._serialized_start=2533
+  _globals['_UPDATEVIEWRESPONSE']._serialized_end=2589
+  _globals['_DELETEVIEWREQUEST']._serialized_start=2591
+  _globals['_DELETEVIEWREQUEST']._serialized_end=2662
+  _globals['_DELETEVIEWRESPONSE']._serialized_start=2664
+  _globals['_DELETEVIEWRESPONSE']._serialized_end=2684
+  _globals['_VALIDATECELLSREQUEST']._serialized_start=2686
+  _globals['_VALIDATECELLSREQUEST']._serialized_end=2803
+  _globals['_VALIDATECELLSRESPONSE']._serialized_start=2805
+  _globals['_VALIDATECELLSRESPONSE']._serialized_end=2908
+  _globals['_SCHEMASERVICE']._serialized_start=2911
+  _globals['_SCHEMASERVICE']._serialized_end=4963
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,5 @@
 from google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from pyat.api.v1 import access_pb2 as _access_pb2
 from google.protobuf.internal import containers as _containers
@@ -178,20 +179,22 @@ class CreateFieldResponse(_message.Message):
     def __init__(self, field: _Optional[_Union[Field, _Mapping]] = ..., table: _Optional[_Union[Table, _Mapping]] = ...) -> None: ...
 
 class UpdateFieldRequest(_message.Message):
-    __slots__ = ("base_id", "table_id", "field_id", "name", "description", "options")
+    __slots__ = ("base_id", "table_id", "field_id", "name", "description", "options", "type")
     BASE_ID_FIELD_NUMBER: _ClassVar[int]
     TABLE_ID_FIELD_NUMBER: _ClassVar[int]
     FIELD_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
     base_id: str
     table_id: str
     field_id: str
     name: str
     description: str
     options: _struct_pb2.Struct
-    def __init__(self, base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., field_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    type: str
+    def __init__(self, base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., field_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., type: _Optional[str] = ...) -> None: ...
 
 class UpdateFieldResponse(_message.Message):
     __slots__ = ("field", "table")
@@ -232,6 +235,32 @@ class CreateViewRequest(_message.Message):
     def __init__(self, base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., name: _Optional[str] = ..., filter_by_formula: _Optional[str] = ..., sorts: _Optional[_Iterable[_Union[Sort, _Mapping]]] = ..., visible_field_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreateViewResponse(_message.Message):
+    __slots__ = ("view",)
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    view: View
+    def __init__(self, view: _Optional[_Union[View, _Mapping]] = ...) -> None: ...
+
+class UpdateViewRequest(_message.Message):
+    __slots__ = ("base_id", "table_id", "view_id", "name", "filter_by_formula", "sorts", "visible_field_ids", "update_mask")
+    BASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_ID_FIELD_NUMBER: _ClassVar[int]
+    VIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FILTER_BY_FORMULA_FIELD_NUMBER: _ClassVar[int]
+    SORTS_FIELD_NUMBER: _ClassVar[int]
+    VISIBLE_FIELD_IDS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    base_id: str
+    table_id: str
+    view_id: str
+    name: str
+    filter_by_formula: str
+    sorts: _containers.RepeatedCompositeFieldContainer[Sort]
+    visible_field_ids: _containers.RepeatedScalarFieldContainer[str]
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., view_id: _Optional[str] = ..., name: _Optional[str] = ..., filter_by_formula: _Optional[str] = ..., sorts: _Optional[_Iterable[_Union[Sort, _Mapping]]] = ..., visible_field_ids: _Optional[_Iterable[str]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class UpdateViewResponse(_message.Message):
     __slots__ = ("view",)
     VIEW_FIELD_NUMBER: _ClassVar[int]
     view: View

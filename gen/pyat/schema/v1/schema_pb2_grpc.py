@@ -83,6 +83,11 @@ class SchemaServiceStub:
                 request_serializer=pyat_dot_schema_dot_v1_dot_schema__pb2.CreateViewRequest.SerializeToString,
                 response_deserializer=pyat_dot_schema_dot_v1_dot_schema__pb2.CreateViewResponse.FromString,
                 _registered_method=True)
+        self.UpdateView = channel.unary_unary(
+                '/pyat.schema.v1.SchemaService/UpdateView',
+                request_serializer=pyat_dot_schema_dot_v1_dot_schema__pb2.UpdateViewRequest.SerializeToString,
+                response_deserializer=pyat_dot_schema_dot_v1_dot_schema__pb2.UpdateViewResponse.FromString,
+                _registered_method=True)
         self.DeleteView = channel.unary_unary(
                 '/pyat.schema.v1.SchemaService/DeleteView',
                 request_serializer=pyat_dot_schema_dot_v1_dot_schema__pb2.DeleteViewRequest.SerializeToString,
@@ -149,8 +154,12 @@ class SchemaServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateField(self, request, context):
-        """UpdateField renames a field, or changes its description or options. A rename never breaks
-        the formulas, rollups and lookups that use the field.
+        """UpdateField renames a field, changes its description or options, or retypes it. A rename
+        never breaks the formulas, rollups and lookups that use the field. A retype converts the
+        stored cells as Airtable does (text to number parses, number to text formats, text to a
+        select adds the missing choices) and clears the cells that cannot be converted; a field
+        that computed fields use, the primary field to a computed type, and a computed field to an
+        editable type with no value to keep are refused with FAILED_PRECONDITION.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -166,6 +175,14 @@ class SchemaServiceServicer:
 
     def CreateView(self, request, context):
         """CreateView adds a grid view: a filter formula, a sort and the fields it shows.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateView(self, request, context):
+        """UpdateView changes a view's name, filter formula, sorts or visible fields: the ones named
+        in `update_mask`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -234,6 +251,11 @@ def add_SchemaServiceServicer_to_server(servicer, server):
                     servicer.CreateView,
                     request_deserializer=pyat_dot_schema_dot_v1_dot_schema__pb2.CreateViewRequest.FromString,
                     response_serializer=pyat_dot_schema_dot_v1_dot_schema__pb2.CreateViewResponse.SerializeToString,
+            ),
+            'UpdateView': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateView,
+                    request_deserializer=pyat_dot_schema_dot_v1_dot_schema__pb2.UpdateViewRequest.FromString,
+                    response_serializer=pyat_dot_schema_dot_v1_dot_schema__pb2.UpdateViewResponse.SerializeToString,
             ),
             'DeleteView': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteView,
@@ -493,6 +515,33 @@ class SchemaService:
             '/pyat.schema.v1.SchemaService/CreateView',
             pyat_dot_schema_dot_v1_dot_schema__pb2.CreateViewRequest.SerializeToString,
             pyat_dot_schema_dot_v1_dot_schema__pb2.CreateViewResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateView(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.schema.v1.SchemaService/UpdateView',
+            pyat_dot_schema_dot_v1_dot_schema__pb2.UpdateViewRequest.SerializeToString,
+            pyat_dot_schema_dot_v1_dot_schema__pb2.UpdateViewResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -58,8 +58,12 @@ class SchemaServiceStub:
     link field in the linked table (unless it links the table to itself).
     """
     UpdateField: _grpc.UnaryUnaryMultiCallable[_schema_pb2.UpdateFieldRequest, _schema_pb2.UpdateFieldResponse]
-    """UpdateField renames a field, or changes its description or options. A rename never breaks
-    the formulas, rollups and lookups that use the field.
+    """UpdateField renames a field, changes its description or options, or retypes it. A rename
+    never breaks the formulas, rollups and lookups that use the field. A retype converts the
+    stored cells as Airtable does (text to number parses, number to text formats, text to a
+    select adds the missing choices) and clears the cells that cannot be converted; a field
+    that computed fields use, the primary field to a computed type, and a computed field to an
+    editable type with no value to keep are refused with FAILED_PRECONDITION.
     """
     DeleteField: _grpc.UnaryUnaryMultiCallable[_schema_pb2.DeleteFieldRequest, _schema_pb2.DeleteFieldResponse]
     """DeleteField deletes a field. The primary field, and a field that computed fields use,
@@ -67,6 +71,10 @@ class SchemaServiceStub:
     """
     CreateView: _grpc.UnaryUnaryMultiCallable[_schema_pb2.CreateViewRequest, _schema_pb2.CreateViewResponse]
     """CreateView adds a grid view: a filter formula, a sort and the fields it shows."""
+    UpdateView: _grpc.UnaryUnaryMultiCallable[_schema_pb2.UpdateViewRequest, _schema_pb2.UpdateViewResponse]
+    """UpdateView changes a view's name, filter formula, sorts or visible fields: the ones named
+    in `update_mask`.
+    """
     DeleteView: _grpc.UnaryUnaryMultiCallable[_schema_pb2.DeleteViewRequest, _schema_pb2.DeleteViewResponse]
     """DeleteView deletes a view. A table's last view cannot be deleted."""
     ValidateCells: _grpc.UnaryUnaryMultiCallable[_schema_pb2.ValidateCellsRequest, _schema_pb2.ValidateCellsResponse]
@@ -105,8 +113,12 @@ class SchemaServiceAsyncStub(SchemaServiceStub):
     link field in the linked table (unless it links the table to itself).
     """
     UpdateField: _aio.UnaryUnaryMultiCallable[_schema_pb2.UpdateFieldRequest, _schema_pb2.UpdateFieldResponse]  # type: ignore[assignment]
-    """UpdateField renames a field, or changes its description or options. A rename never breaks
-    the formulas, rollups and lookups that use the field.
+    """UpdateField renames a field, changes its description or options, or retypes it. A rename
+    never breaks the formulas, rollups and lookups that use the field. A retype converts the
+    stored cells as Airtable does (text to number parses, number to text formats, text to a
+    select adds the missing choices) and clears the cells that cannot be converted; a field
+    that computed fields use, the primary field to a computed type, and a computed field to an
+    editable type with no value to keep are refused with FAILED_PRECONDITION.
     """
     DeleteField: _aio.UnaryUnaryMultiCallable[_schema_pb2.DeleteFieldRequest, _schema_pb2.DeleteFieldResponse]  # type: ignore[assignment]
     """DeleteField deletes a field. The primary field, and a field that computed fields use,
@@ -114,6 +126,10 @@ class SchemaServiceAsyncStub(SchemaServiceStub):
     """
     CreateView: _aio.UnaryUnaryMultiCallable[_schema_pb2.CreateViewRequest, _schema_pb2.CreateViewResponse]  # type: ignore[assignment]
     """CreateView adds a grid view: a filter formula, a sort and the fields it shows."""
+    UpdateView: _aio.UnaryUnaryMultiCallable[_schema_pb2.UpdateViewRequest, _schema_pb2.UpdateViewResponse]  # type: ignore[assignment]
+    """UpdateView changes a view's name, filter formula, sorts or visible fields: the ones named
+    in `update_mask`.
+    """
     DeleteView: _aio.UnaryUnaryMultiCallable[_schema_pb2.DeleteViewRequest, _schema_pb2.DeleteViewResponse]  # type: ignore[assignment]
     """DeleteView deletes a view. A table's last view cannot be deleted."""
     ValidateCells: _aio.UnaryUnaryMultiCallable[_schema_pb2.ValidateCellsRequest, _schema_pb2.ValidateCellsResponse]  # type: ignore[assignment]
@@ -191,8 +207,12 @@ class SchemaServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _schema_pb2.UpdateFieldRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_schema_pb2.UpdateFieldResponse, _abc.Awaitable[_schema_pb2.UpdateFieldResponse]]:
-        """UpdateField renames a field, or changes its description or options. A rename never breaks
-        the formulas, rollups and lookups that use the field.
+        """UpdateField renames a field, changes its description or options, or retypes it. A rename
+        never breaks the formulas, rollups and lookups that use the field. A retype converts the
+        stored cells as Airtable does (text to number parses, number to text formats, text to a
+        select adds the missing choices) and clears the cells that cannot be converted; a field
+        that computed fields use, the primary field to a computed type, and a computed field to an
+        editable type with no value to keep are refused with FAILED_PRECONDITION.
         """
 
     @_abc_1.abstractmethod
@@ -212,6 +232,16 @@ class SchemaServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_schema_pb2.CreateViewResponse, _abc.Awaitable[_schema_pb2.CreateViewResponse]]:
         """CreateView adds a grid view: a filter formula, a sort and the fields it shows."""
+
+    @_abc_1.abstractmethod
+    def UpdateView(
+        self,
+        request: _schema_pb2.UpdateViewRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_schema_pb2.UpdateViewResponse, _abc.Awaitable[_schema_pb2.UpdateViewResponse]]:
+        """UpdateView changes a view's name, filter formula, sorts or visible fields: the ones named
+        in `update_mask`.
+        """
 
     @_abc_1.abstractmethod
     def DeleteView(
