@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from pyat.api.v1 import access_pb2 as pyat_dot_api_dot_v1_dot_access__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'pyat/airtable/v1/airtable_gateway.proto\x12\x10pyat.airtable.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18pyat/api/v1/access.proto\"o\n\x06Record\x12\n\n\x02id\x18\x01 \x01(\t\x12\x30\n\x0c\x63reated_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x06\x66ields\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"(\n\x04Sort\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\"\x86\x01\n\x06Output\x12\x31\n\x0b\x63\x65ll_format\x18\x01 \x01(\x0e\x32\x1c.pyat.airtable.v1.CellFormat\x12\x11\n\ttime_zone\x18\x02 \x01(\t\x12\x13\n\x0buser_locale\x18\x03 \x01(\t\x12!\n\x19return_fields_by_field_id\x18\x04 \x01(\x08\"\xf6\x01\n\x12ListRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\t\x12\x13\n\x0bmax_records\x18\x05 \x01(\x05\x12\x0e\n\x06\x66ields\x18\x06 \x03(\t\x12%\n\x05sorts\x18\x07 \x03(\x0b\x32\x16.pyat.airtable.v1.Sort\x12\x0c\n\x04view\x18\x08 \x01(\t\x12\x19\n\x11\x66ilter_by_formula\x18\t \x01(\t\x12(\n\x06output\x18\n \x01(\x0b\x32\x18.pyat.airtable.v1.Output\"P\n\x13ListRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\x12\x0e\n\x06offset\x18\x02 \x01(\t\"o\n\x10GetRecordRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12(\n\x06output\x18\x04 \x01(\x0b\x32\x18.pyat.airtable.v1.Output\"=\n\x11GetRecordResponse\x12(\n\x06record\x18\x01 \x01(\x0b\x32\x18.pyat.airtable.v1.Record\"\x95\x01\n\x14\x43reateRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12(\n\x07records\x18\x03 \x03(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08typecast\x18\x04 \x01(\x08\x12!\n\x19return_fields_by_field_id\x18\x05 \x01(\x08\"B\n\x15\x43reateRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\"C\n\x0cRecordUpdate\x12\n\n\x02id\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xc9\x01\n\x14UpdateRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12/\n\x07records\x18\x03 \x03(\x0b\x32\x1e.pyat.airtable.v1.RecordUpdate\x12\x0f\n\x07replace\x18\x04 \x01(\x08\x12\x10\n\x08typecast\x18\x05 \x01(\x08\x12!\n\x19return_fields_by_field_id\x18\x06 \x01(\x08\x12\x1a\n\x12\x66ields_to_merge_on\x18\x07 \x03(\t\"z\n\x15UpdateRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\x12\x1a\n\x12\x63reated_record_ids\x18\x02 \x03(\t\x12\x1a\n\x12updated_record_ids\x18\x03 \x03(\t\"J\n\x14\x44\x65leteRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x12\n\nrecord_ids\x18\x03 \x03(\t\"3\n\x15\x44\x65leteRecordsResponse\x12\x1a\n\x12\x64\x65leted_record_ids\x18\x01 \x03(\t\"\xf6\x01\n\x0cRecordChange\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12*\n\x04kind\x18\x02 \x01(\x0e\x32\x1c.pyat.airtable.v1.ChangeKind\x12\x10\n\x08table_id\x18\x03 \x01(\t\x12\x11\n\trecord_id\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61\x63tor_id\x18\x06 \x01(\t\x12\x19\n\x11\x63hanged_field_ids\x18\x07 \x03(\t\x12(\n\x06record\x18\x08 \x01(\x0b\x32\x18.pyat.airtable.v1.Record\"\x88\x01\n\x18ListRecordChangesRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x14\n\x0cnewest_first\x18\x05 \x01(\x08\x12\x14\n\x0comit_records\x18\x06 \x01(\x08\"n\n\x19ListRecordChangesResponse\x12/\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x1e.pyat.airtable.v1.RecordChange\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12\x10\n\x08has_more\x18\x03 \x01(\x08\"\xb5\x01\n\nConnection\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x18\n\x10\x61irtable_base_id\x18\x02 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x14\n\x0c\x65ndpoint_url\x18\x05 \x01(\t\x12\x12\n\ncreated_by\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"w\n\x12\x43onnectBaseRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x18\n\x10\x61irtable_base_id\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x14\n\x0c\x65ndpoint_url\x18\x05 \x01(\t\"G\n\x13\x43onnectBaseResponse\x12\x30\n\nconnection\x18\x01 \x01(\x0b\x32\x1c.pyat.airtable.v1.Connection\"\x18\n\x16ListConnectionsRequest\"L\n\x17ListConnectionsResponse\x12\x31\n\x0b\x63onnections\x18\x01 \x03(\x0b\x32\x1c.pyat.airtable.v1.Connection\"(\n\x15\x44isconnectBaseRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\"\x18\n\x16\x44isconnectBaseResponse*W\n\nCellFormat\x12\x1b\n\x17\x43\x45LL_FORMAT_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43\x45LL_FORMAT_JSON\x10\x01\x12\x16\n\x12\x43\x45LL_FORMAT_STRING\x10\x02*t\n\nChangeKind\x12\x1b\n\x17\x43HANGE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43HANGE_KIND_CREATED\x10\x01\x12\x17\n\x13\x43HANGE_KIND_UPDATED\x10\x02\x12\x17\n\x13\x43HANGE_KIND_DELETED\x10\x03\x32\xfe\x08\n\x16\x41irtableGatewayService\x12~\n\x0bListRecords\x12$.pyat.airtable.v1.ListRecordsRequest\x1a%.pyat.airtable.v1.ListRecordsResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12x\n\tGetRecord\x12\".pyat.airtable.v1.GetRecordRequest\x1a#.pyat.airtable.v1.GetRecordResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12\x85\x01\n\rCreateRecords\x12&.pyat.airtable.v1.CreateRecordsRequest\x1a\'.pyat.airtable.v1.CreateRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x85\x01\n\rUpdateRecords\x12&.pyat.airtable.v1.UpdateRecordsRequest\x1a\'.pyat.airtable.v1.UpdateRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x85\x01\n\rDeleteRecords\x12&.pyat.airtable.v1.DeleteRecordsRequest\x1a\'.pyat.airtable.v1.DeleteRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x90\x01\n\x11ListRecordChanges\x12*.pyat.airtable.v1.ListRecordChangesRequest\x1a+.pyat.airtable.v1.ListRecordChangesResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12\x62\n\x0b\x43onnectBase\x12$.pyat.airtable.v1.ConnectBaseRequest\x1a%.pyat.airtable.v1.ConnectBaseResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x12n\n\x0fListConnections\x12(.pyat.airtable.v1.ListConnectionsRequest\x1a).pyat.airtable.v1.ListConnectionsResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x12k\n\x0e\x44isconnectBase\x12\'.pyat.airtable.v1.DisconnectBaseRequest\x1a(.pyat.airtable.v1.DisconnectBaseResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'pyat/airtable/v1/airtable_gateway.proto\x12\x10pyat.airtable.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18pyat/api/v1/access.proto\"o\n\x06Record\x12\n\n\x02id\x18\x01 \x01(\t\x12\x30\n\x0c\x63reated_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x06\x66ields\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"(\n\x04Sort\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\"\x86\x01\n\x06Output\x12\x31\n\x0b\x63\x65ll_format\x18\x01 \x01(\x0e\x32\x1c.pyat.airtable.v1.CellFormat\x12\x11\n\ttime_zone\x18\x02 \x01(\t\x12\x13\n\x0buser_locale\x18\x03 \x01(\t\x12!\n\x19return_fields_by_field_id\x18\x04 \x01(\x08\"\x9a\x02\n\x12ListRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\t\x12\x13\n\x0bmax_records\x18\x05 \x01(\x05\x12\x0e\n\x06\x66ields\x18\x06 \x03(\t\x12%\n\x05sorts\x18\x07 \x03(\x0b\x32\x16.pyat.airtable.v1.Sort\x12\x0c\n\x04view\x18\x08 \x01(\t\x12\x19\n\x11\x66ilter_by_formula\x18\t \x01(\t\x12(\n\x06output\x18\n \x01(\x0b\x32\x18.pyat.airtable.v1.Output\x12\r\n\x05start\x18\x0b \x01(\x05\x12\x13\n\x0b\x63ount_total\x18\x0c \x01(\x08\"_\n\x13ListRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\x12\x0e\n\x06offset\x18\x02 \x01(\t\x12\r\n\x05total\x18\x03 \x01(\x05\"o\n\x10GetRecordRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12(\n\x06output\x18\x04 \x01(\x0b\x32\x18.pyat.airtable.v1.Output\"=\n\x11GetRecordResponse\x12(\n\x06record\x18\x01 \x01(\x0b\x32\x18.pyat.airtable.v1.Record\"\x95\x01\n\x14\x43reateRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12(\n\x07records\x18\x03 \x03(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08typecast\x18\x04 \x01(\x08\x12!\n\x19return_fields_by_field_id\x18\x05 \x01(\x08\"B\n\x15\x43reateRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\"C\n\x0cRecordUpdate\x12\n\n\x02id\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xc9\x01\n\x14UpdateRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12/\n\x07records\x18\x03 \x03(\x0b\x32\x1e.pyat.airtable.v1.RecordUpdate\x12\x0f\n\x07replace\x18\x04 \x01(\x08\x12\x10\n\x08typecast\x18\x05 \x01(\x08\x12!\n\x19return_fields_by_field_id\x18\x06 \x01(\x08\x12\x1a\n\x12\x66ields_to_merge_on\x18\x07 \x03(\t\"z\n\x15UpdateRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\x12\x1a\n\x12\x63reated_record_ids\x18\x02 \x03(\t\x12\x1a\n\x12updated_record_ids\x18\x03 \x03(\t\"J\n\x14\x44\x65leteRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x12\n\nrecord_ids\x18\x03 \x03(\t\"3\n\x15\x44\x65leteRecordsResponse\x12\x1a\n\x12\x64\x65leted_record_ids\x18\x01 \x03(\t\"\xf6\x01\n\x0cRecordChange\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12*\n\x04kind\x18\x02 \x01(\x0e\x32\x1c.pyat.airtable.v1.ChangeKind\x12\x10\n\x08table_id\x18\x03 \x01(\t\x12\x11\n\trecord_id\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61\x63tor_id\x18\x06 \x01(\t\x12\x19\n\x11\x63hanged_field_ids\x18\x07 \x03(\t\x12(\n\x06record\x18\x08 \x01(\x0b\x32\x18.pyat.airtable.v1.Record\"\x88\x01\n\x18ListRecordChangesRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x14\n\x0cnewest_first\x18\x05 \x01(\x08\x12\x14\n\x0comit_records\x18\x06 \x01(\x08\"n\n\x19ListRecordChangesResponse\x12/\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x1e.pyat.airtable.v1.RecordChange\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12\x10\n\x08has_more\x18\x03 \x01(\x08\"\xb5\x01\n\nConnection\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x18\n\x10\x61irtable_base_id\x18\x02 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x14\n\x0c\x65ndpoint_url\x18\x05 \x01(\t\x12\x12\n\ncreated_by\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"w\n\x12\x43onnectBaseRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x18\n\x10\x61irtable_base_id\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x14\n\x0c\x65ndpoint_url\x18\x05 \x01(\t\"G\n\x13\x43onnectBaseResponse\x12\x30\n\nconnection\x18\x01 \x01(\x0b\x32\x1c.pyat.airtable.v1.Connection\"\x18\n\x16ListConnectionsRequest\"L\n\x17ListConnectionsResponse\x12\x31\n\x0b\x63onnections\x18\x01 \x03(\x0b\x32\x1c.pyat.airtable.v1.Connection\"(\n\x15\x44isconnectBaseRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\"\x18\n\x16\x44isconnectBaseResponse*W\n\nCellFormat\x12\x1b\n\x17\x43\x45LL_FORMAT_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43\x45LL_FORMAT_JSON\x10\x01\x12\x16\n\x12\x43\x45LL_FORMAT_STRING\x10\x02*t\n\nChangeKind\x12\x1b\n\x17\x43HANGE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43HANGE_KIND_CREATED\x10\x01\x12\x17\n\x13\x43HANGE_KIND_UPDATED\x10\x02\x12\x17\n\x13\x43HANGE_KIND_DELETED\x10\x03\x32\xfe\x08\n\x16\x41irtableGatewayService\x12~\n\x0bListRecords\x12$.pyat.airtable.v1.ListRecordsRequest\x1a%.pyat.airtable.v1.ListRecordsResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12x\n\tGetRecord\x12\".pyat.airtable.v1.GetRecordRequest\x1a#.pyat.airtable.v1.GetRecordResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12\x85\x01\n\rCreateRecords\x12&.pyat.airtable.v1.CreateRecordsRequest\x1a\'.pyat.airtable.v1.CreateRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x85\x01\n\rUpdateRecords\x12&.pyat.airtable.v1.UpdateRecordsRequest\x1a\'.pyat.airtable.v1.UpdateRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x85\x01\n\rDeleteRecords\x12&.pyat.airtable.v1.DeleteRecordsRequest\x1a\'.pyat.airtable.v1.DeleteRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x90\x01\n\x11ListRecordChanges\x12*.pyat.airtable.v1.ListRecordChangesRequest\x1a+.pyat.airtable.v1.ListRecordChangesResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12\x62\n\x0b\x43onnectBase\x12$.pyat.airtable.v1.ConnectBaseRequest\x1a%.pyat.airtable.v1.ConnectBaseResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x12n\n\x0fListConnections\x12(.pyat.airtable.v1.ListConnectionsRequest\x1a).pyat.airtable.v1.ListConnectionsResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x12k\n\x0e\x44isconnectBase\x12\'.pyat.airtable.v1.DisconnectBaseRequest\x1a(.pyat.airtable.v1.DisconnectBaseResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -52,10 +52,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['ListConnections']._serialized_options = b'\302\363\030\002\010\003'
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['DisconnectBase']._loaded_options = None
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['DisconnectBase']._serialized_options = b'\302\363\030\002\010\003'
-  _globals['_CELLFORMAT']._serialized_start=2745
-  _globals['_CELLFORMAT']._serialized_end=2832
-  _globals['_CHANGEKIND']._serialized_start=2834
-  _globals['_CHANGEKIND']._serialized_end=2950
+  _globals['_CELLFORMAT']._serialized_start=2796
+  _globals['_CELLFORMAT']._serialized_end=2883
+  _globals['_CHANGEKIND']._serialized_start=2885
+  _globals['_CHANGEKIND']._serialized_end=3001
   _globals['_RECORD']._serialized_start=150
   _globals['_RECORD']._serialized_end=261
   _globals['_SORT']._serialized_start=263
@@ -63,47 +63,47 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_OUTPUT']._serialized_start=306
   _globals['_OUTPUT']._serialized_end=440
   _globals['_LISTRECORDSREQUEST']._serialized_start=443
-  _globals['_LISTRECORDSREQUEST']._serialized_end=689
-  _globals['_LISTRECORDSRESPONSE']._serialized_start=691
-  _globals['_LISTRECORDSRESPONSE']._serialized_end=771
-  _globals['_GETRECORDREQUEST']._serialized_start=773
-  _globals['_GETRECORDREQUEST']._serialized_end=884
-  _globals['_GETRECORDRESPONSE']._serialized_start=886
-  _globals['_GETRECORDRESPONSE']._serialized_end=947
-  _globals['_CREATERECORDSREQUEST']._serialized_start=950
-  _globals['_CREATERECORDSREQUEST']._serialized_end=1099
-  _globals['_CREATERECORDSRESPONSE']._serialized_start=1101
-  _globals['_CREATERECORDSRESPONSE']._serialized_end=1167
-  _globals['_RECORDUPDATE']._serialized_start=1169
-  _globals['_RECORDUPDATE']._serialized_end=1236
-  _globals['_UPDATERECORDSREQUEST']._serialized_start=1239
-  _globals['_UPDATERECORDSREQUEST']._serialized_end=1440
-  _globals['_UPDATERECORDSRESPONSE']._serialized_start=1442
-  _globals['_UPDATERECORDSRESPONSE']._serialized_end=1564
-  _globals['_DELETERECORDSREQUEST']._serialized_start=1566
-  _globals['_DELETERECORDSREQUEST']._serialized_end=1640
-  _globals['_DELETERECORDSRESPONSE']._serialized_start=1642
-  _globals['_DELETERECORDSRESPONSE']._serialized_end=1693
-  _globals['_RECORDCHANGE']._serialized_start=1696
-  _globals['_RECORDCHANGE']._serialized_end=1942
-  _globals['_LISTRECORDCHANGESREQUEST']._serialized_start=1945
-  _globals['_LISTRECORDCHANGESREQUEST']._serialized_end=2081
-  _globals['_LISTRECORDCHANGESRESPONSE']._serialized_start=2083
-  _globals['_LISTRECORDCHANGESRESPONSE']._serialized_end=2193
-  _globals['_CONNECTION']._serialized_start=2196
-  _globals['_CONNECTION']._serialized_end=2377
-  _globals['_CONNECTBASEREQUEST']._serialized_start=2379
-  _globals['_CONNECTBASEREQUEST']._serialized_end=2498
-  _globals['_CONNECTBASERESPONSE']._serialized_start=2500
-  _globals['_CONNECTBASERESPONSE']._serialized_end=2571
-  _globals['_LISTCONNECTIONSREQUEST']._serialized_start=2573
-  _globals['_LISTCONNECTIONSREQUEST']._serialized_end=2597
-  _globals['_LISTCONNECTIONSRESPONSE']._serialized_start=2599
-  _globals['_LISTCONNECTIONSRESPONSE']._serialized_end=2675
-  _globals['_DISCONNECTBASEREQUEST']._serialized_start=2677
-  _globals['_DISCONNECTBASEREQUEST']._serialized_end=2717
-  _globals['_DISCONNECTBASERESPONSE']._serialized_start=2719
-  _globals['_DISCONNECTBASERESPONSE']._serialized_end=2743
-  _globals['_AIRTABLEGATEWAYSERVICE']._serialized_start=2953
-  _globals['_AIRTABLEGATEWAYSERVICE']._serialized_end=4103
+  _globals['_LISTRECORDSREQUEST']._serialized_end=725
+  _globals['_LISTRECORDSRESPONSE']._serialized_start=727
+  _globals['_LISTRECORDSRESPONSE']._serialized_end=822
+  _globals['_GETRECORDREQUEST']._serialized_start=824
+  _globals['_GETRECORDREQUEST']._serialized_end=935
+  _globals['_GETRECORDRESPONSE']._serialized_start=937
+  _globals['_GETRECORDRESPONSE']._serialized_end=998
+  _globals['_CREATERECORDSREQUEST']._serialized_start=1001
+  _globals['_CREATERECORDSREQUEST']._serialized_end=1150
+  _globals['_CREATERECORDSRESPONSE']._serialized_start=1152
+  _globals['_CREATERECORDSRESPONSE']._serialized_end=1218
+  _globals['_RECORDUPDATE']._serialized_start=1220
+  _globals['_RECORDUPDATE']._serialized_end=1287
+  _globals['_UPDATERECORDSREQUEST']._serialized_start=1290
+  _globals['_UPDATERECORDSREQUEST']._serialized_end=1491
+  _globals['_UPDATERECORDSRESPONSE']._serialized_start=1493
+  _globals['_UPDATERECORDSRESPONSE']._serialized_end=1615
+  _globals['_DELETERECORDSREQUEST']._serialized_start=1617
+  _globals['_DELETERECORDSREQUEST']._serialized_end=1691
+  _globals['_DELETERECORDSRESPONSE']._serialized_start=1693
+  _globals['_DELETERECORDSRESPONSE']._serialized_end=1744
+  _globals['_RECORDCHANGE']._serialized_start=1747
+  _globals['_RECORDCHANGE']._serialized_end=1993
+  _globals['_LISTRECORDCHANGESREQUEST']._serialized_start=1996
+  _globals['_LISTRECORDCHANGESREQUEST']._serialized_end=2132
+  _globals['_LISTRECORDCHANGESRESPONSE']._serialized_start=2134
+  _globals['_LISTRECORDCHANGESRESPONSE']._serialized_end=2244
+  _globals['_CONNECTION']._serialized_start=2247
+  _globals['_CONNECTION']._serialized_end=2428
+  _globals['_CONNECTBASEREQUEST']._serialized_start=2430
+  _globals['_CONNECTBASEREQUEST']._serialized_end=2549
+  _globals['_CONNECTBASERESPONSE']._serialized_start=2551
+  _globals['_CONNECTBASERESPONSE']._serialized_end=2622
+  _globals['_LISTCONNECTIONSREQUEST']._serialized_start=2624
+  _globals['_LISTCONNECTIONSREQUEST']._serialized_end=2648
+  _globals['_LISTCONNECTIONSRESPONSE']._serialized_start=2650
+  _globals['_LISTCONNECTIONSRESPONSE']._serialized_end=2726
+  _globals['_DISCONNECTBASEREQUEST']._serialized_start=2728
+  _globals['_DISCONNECTBASEREQUEST']._serialized_end=2768
+  _globals['_DISCONNECTBASERESPONSE']._serialized_start=2770
+  _globals['_DISCONNECTBASERESPONSE']._serialized_end=2794
+  _globals['_AIRTABLEGATEWAYSERVICE']._serialized_start=3004
+  _globals['_AIRTABLEGATEWAYSERVICE']._serialized_end=4154
 # @@protoc_insertion_point(module_scope)

@@ -63,7 +63,7 @@ class Output(_message.Message):
     def __init__(self, cell_format: _Optional[_Union[CellFormat, str]] = ..., time_zone: _Optional[str] = ..., user_locale: _Optional[str] = ..., return_fields_by_field_id: _Optional[bool] = ...) -> None: ...
 
 class ListRecordsRequest(_message.Message):
-    __slots__ = ("base_id", "table", "page_size", "offset", "max_records", "fields", "sorts", "view", "filter_by_formula", "output")
+    __slots__ = ("base_id", "table", "page_size", "offset", "max_records", "fields", "sorts", "view", "filter_by_formula", "output", "start", "count_total")
     BASE_ID_FIELD_NUMBER: _ClassVar[int]
     TABLE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,8 @@ class ListRecordsRequest(_message.Message):
     VIEW_FIELD_NUMBER: _ClassVar[int]
     FILTER_BY_FORMULA_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    COUNT_TOTAL_FIELD_NUMBER: _ClassVar[int]
     base_id: str
     table: str
     page_size: int
@@ -84,15 +86,19 @@ class ListRecordsRequest(_message.Message):
     view: str
     filter_by_formula: str
     output: Output
-    def __init__(self, base_id: _Optional[str] = ..., table: _Optional[str] = ..., page_size: _Optional[int] = ..., offset: _Optional[str] = ..., max_records: _Optional[int] = ..., fields: _Optional[_Iterable[str]] = ..., sorts: _Optional[_Iterable[_Union[Sort, _Mapping]]] = ..., view: _Optional[str] = ..., filter_by_formula: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ...) -> None: ...
+    start: int
+    count_total: bool
+    def __init__(self, base_id: _Optional[str] = ..., table: _Optional[str] = ..., page_size: _Optional[int] = ..., offset: _Optional[str] = ..., max_records: _Optional[int] = ..., fields: _Optional[_Iterable[str]] = ..., sorts: _Optional[_Iterable[_Union[Sort, _Mapping]]] = ..., view: _Optional[str] = ..., filter_by_formula: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ..., start: _Optional[int] = ..., count_total: _Optional[bool] = ...) -> None: ...
 
 class ListRecordsResponse(_message.Message):
-    __slots__ = ("records", "offset")
+    __slots__ = ("records", "offset", "total")
     RECORDS_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
     records: _containers.RepeatedCompositeFieldContainer[Record]
     offset: str
-    def __init__(self, records: _Optional[_Iterable[_Union[Record, _Mapping]]] = ..., offset: _Optional[str] = ...) -> None: ...
+    total: int
+    def __init__(self, records: _Optional[_Iterable[_Union[Record, _Mapping]]] = ..., offset: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
 
 class GetRecordRequest(_message.Message):
     __slots__ = ("base_id", "table", "record_id", "output")

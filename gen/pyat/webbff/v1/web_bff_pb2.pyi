@@ -90,7 +90,7 @@ class GetGridRequest(_message.Message):
     def __init__(self, base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., view: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
 
 class GetGridResponse(_message.Message):
-    __slots__ = ("base", "table", "records", "offset", "role", "cursor", "partial")
+    __slots__ = ("base", "table", "records", "offset", "role", "cursor", "partial", "total")
     BASE_FIELD_NUMBER: _ClassVar[int]
     TABLE_FIELD_NUMBER: _ClassVar[int]
     RECORDS_FIELD_NUMBER: _ClassVar[int]
@@ -98,6 +98,7 @@ class GetGridResponse(_message.Message):
     ROLE_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     PARTIAL_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
     base: _workspace_pb2.Base
     table: _schema_pb2.Table
     records: _containers.RepeatedCompositeFieldContainer[_airtable_gateway_pb2.Record]
@@ -105,7 +106,34 @@ class GetGridResponse(_message.Message):
     role: _permission_pb2.Role
     cursor: str
     partial: _containers.RepeatedCompositeFieldContainer[Partial]
-    def __init__(self, base: _Optional[_Union[_workspace_pb2.Base, _Mapping]] = ..., table: _Optional[_Union[_schema_pb2.Table, _Mapping]] = ..., records: _Optional[_Iterable[_Union[_airtable_gateway_pb2.Record, _Mapping]]] = ..., offset: _Optional[str] = ..., role: _Optional[_Union[_permission_pb2.Role, str]] = ..., cursor: _Optional[str] = ..., partial: _Optional[_Iterable[_Union[Partial, _Mapping]]] = ...) -> None: ...
+    total: int
+    def __init__(self, base: _Optional[_Union[_workspace_pb2.Base, _Mapping]] = ..., table: _Optional[_Union[_schema_pb2.Table, _Mapping]] = ..., records: _Optional[_Iterable[_Union[_airtable_gateway_pb2.Record, _Mapping]]] = ..., offset: _Optional[str] = ..., role: _Optional[_Union[_permission_pb2.Role, str]] = ..., cursor: _Optional[str] = ..., partial: _Optional[_Iterable[_Union[Partial, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class GetGridRowsRequest(_message.Message):
+    __slots__ = ("base_id", "table_id", "view", "filter_by_formula", "sort", "start", "page_size")
+    BASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_ID_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    FILTER_BY_FORMULA_FIELD_NUMBER: _ClassVar[int]
+    SORT_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    base_id: str
+    table_id: str
+    view: str
+    filter_by_formula: str
+    sort: _containers.RepeatedScalarFieldContainer[str]
+    start: int
+    page_size: int
+    def __init__(self, base_id: _Optional[str] = ..., table_id: _Optional[str] = ..., view: _Optional[str] = ..., filter_by_formula: _Optional[str] = ..., sort: _Optional[_Iterable[str]] = ..., start: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class GetGridRowsResponse(_message.Message):
+    __slots__ = ("records", "total")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[_airtable_gateway_pb2.Record]
+    total: int
+    def __init__(self, records: _Optional[_Iterable[_Union[_airtable_gateway_pb2.Record, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
 
 class GetRecordRequest(_message.Message):
     __slots__ = ("base_id", "table_id", "record_id")

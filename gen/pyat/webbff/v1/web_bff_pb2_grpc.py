@@ -48,6 +48,11 @@ class WebBffServiceStub:
                 request_serializer=pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridRequest.SerializeToString,
                 response_deserializer=pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridResponse.FromString,
                 _registered_method=True)
+        self.GetGridRows = channel.unary_unary(
+                '/pyat.webbff.v1.WebBffService/GetGridRows',
+                request_serializer=pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridRowsRequest.SerializeToString,
+                response_deserializer=pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridRowsResponse.FromString,
+                _registered_method=True)
         self.GetRecord = channel.unary_unary(
                 '/pyat.webbff.v1.WebBffService/GetRecord',
                 request_serializer=pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetRecordRequest.SerializeToString,
@@ -83,6 +88,14 @@ class WebBffServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetGridRows(self, request, context):
+        """GetGridRows is a window of a table's records at any position, with how many there are: for
+        a grid that scrolls straight to any row. Of a view, or of an unsaved filter and sort.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetRecord(self, request, context):
         """GetRecord is one record with the primary values of the records its links point to.
         """
@@ -111,6 +124,11 @@ def add_WebBffServiceServicer_to_server(servicer, server):
                     servicer.GetGrid,
                     request_deserializer=pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridRequest.FromString,
                     response_serializer=pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridResponse.SerializeToString,
+            ),
+            'GetGridRows': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGridRows,
+                    request_deserializer=pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridRowsRequest.FromString,
+                    response_serializer=pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridRowsResponse.SerializeToString,
             ),
             'GetRecord': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRecord,
@@ -181,6 +199,33 @@ class WebBffService:
             '/pyat.webbff.v1.WebBffService/GetGrid',
             pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridRequest.SerializeToString,
             pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetGridRows(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.webbff.v1.WebBffService/GetGridRows',
+            pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridRowsRequest.SerializeToString,
+            pyat_dot_webbff_dot_v1_dot_web__bff__pb2.GetGridRowsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,6 +45,10 @@ class WebBffServiceStub:
     """GetGrid is a table's grid: its base, schema and views, the first page of records (of a
     view, when named), the caller's role, and the cursor to follow its changes from.
     """
+    GetGridRows: _grpc.UnaryUnaryMultiCallable[_web_bff_pb2.GetGridRowsRequest, _web_bff_pb2.GetGridRowsResponse]
+    """GetGridRows is a window of a table's records at any position, with how many there are: for
+    a grid that scrolls straight to any row. Of a view, or of an unsaved filter and sort.
+    """
     GetRecord: _grpc.UnaryUnaryMultiCallable[_web_bff_pb2.GetRecordRequest, _web_bff_pb2.GetRecordResponse]
     """GetRecord is one record with the primary values of the records its links point to."""
     WatchTable: _grpc.UnaryStreamMultiCallable[_web_bff_pb2.WatchTableRequest, _web_bff_pb2.WatchTableResponse]
@@ -69,6 +73,10 @@ class WebBffServiceAsyncStub(WebBffServiceStub):
     GetGrid: _aio.UnaryUnaryMultiCallable[_web_bff_pb2.GetGridRequest, _web_bff_pb2.GetGridResponse]  # type: ignore[assignment]
     """GetGrid is a table's grid: its base, schema and views, the first page of records (of a
     view, when named), the caller's role, and the cursor to follow its changes from.
+    """
+    GetGridRows: _aio.UnaryUnaryMultiCallable[_web_bff_pb2.GetGridRowsRequest, _web_bff_pb2.GetGridRowsResponse]  # type: ignore[assignment]
+    """GetGridRows is a window of a table's records at any position, with how many there are: for
+    a grid that scrolls straight to any row. Of a view, or of an unsaved filter and sort.
     """
     GetRecord: _aio.UnaryUnaryMultiCallable[_web_bff_pb2.GetRecordRequest, _web_bff_pb2.GetRecordResponse]  # type: ignore[assignment]
     """GetRecord is one record with the primary values of the records its links point to."""
@@ -103,6 +111,16 @@ class WebBffServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_web_bff_pb2.GetGridResponse, _abc.Awaitable[_web_bff_pb2.GetGridResponse]]:
         """GetGrid is a table's grid: its base, schema and views, the first page of records (of a
         view, when named), the caller's role, and the cursor to follow its changes from.
+        """
+
+    @_abc_1.abstractmethod
+    def GetGridRows(
+        self,
+        request: _web_bff_pb2.GetGridRowsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_web_bff_pb2.GetGridRowsResponse, _abc.Awaitable[_web_bff_pb2.GetGridRowsResponse]]:
+        """GetGridRows is a window of a table's records at any position, with how many there are: for
+        a grid that scrolls straight to any row. Of a view, or of an unsaved filter and sort.
         """
 
     @_abc_1.abstractmethod
