@@ -82,6 +82,7 @@ export interface View {
   name: string;
   type?: string;
   filter_by_formula?: string;
+  sorts?: { field_id: string; direction?: string }[];
   visible_field_ids?: string[];
 }
 
@@ -171,6 +172,14 @@ export interface GridResponse {
   role?: Role;
   cursor?: string;
   partial?: Partial[];
+  /** How many records the view shows over all pages. */
+  total?: number;
+}
+
+/** pyat.webbff.v1.GetGridRowsResponse */
+export interface GridRowsResponse {
+  records?: ProtoRecord[];
+  total?: number;
 }
 
 /** pyat.webbff.v1.WatchTableResponse */
