@@ -3,6 +3,7 @@
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { describe } from "./api/errors";
 import { getMe } from "./api/client";
+import { invitationInUrl } from "./api/members";
 import { getSession, refresh, setUser, signOut, subscribe } from "./api/session";
 import { linkProps, navigate, parseRoute, usePath } from "./router";
 import { AuthScreen } from "./screens/AuthScreen";
@@ -23,7 +24,9 @@ export function App() {
     if (missingUser) getMe().then(setUser, () => undefined);
   }, [missingUser]);
 
-  const onAuthPage = route.name === "signIn" || route.name === "signUp";
+  // An invitation link opened while signed in stays put: it is for another account.
+  const invited = route.name === "signUp" && invitationInUrl() !== null;
+  const onAuthPage = (route.name === "signIn" || route.name === "signUp") && !invited;
   useEffect(() => {
     if (session.status === "signedIn" && onAuthPage) navigate("/", { replace: true });
   }, [session.status, onAuthPage]);
@@ -44,7 +47,15 @@ export function App() {
   return (
     <>
       <TopBar name={session.user?.name || session.user?.email || ""} />
-      {route.name === "base" ? (
+      {invited ? (
+        <main className="page">
+          <h1>This invitation is for a new account</h1>
+          <p>
+            You are signed in as {session.user?.email || "someone else"}. Sign out, then open the link again to
+            sign up with the invited email.
+          </p>
+        </main>
+      ) : route.name === "base" ? (
         <BaseScreen baseId={route.baseId} tableId={route.tableId} />
       ) : route.name === "notFound" ? (
         <main className="page">

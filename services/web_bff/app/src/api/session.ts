@@ -71,8 +71,9 @@ async function start(path: string, body: unknown): Promise<void> {
   adopt((await response.json()) as SessionResponse);
 }
 
-export function signUp(email: string, password: string, name: string): Promise<void> {
-  return start("/app/session/signup", { email, password, name });
+/** A new account: in a tenant of its own, or with `invitationToken` in the inviting one. */
+export function signUp(email: string, password: string, name: string, invitationToken = ""): Promise<void> {
+  return start("/app/session/signup", { email, password, name, invitation_token: invitationToken });
 }
 
 export function signIn(email: string, password: string): Promise<void> {

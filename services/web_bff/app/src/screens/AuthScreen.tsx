@@ -1,18 +1,22 @@
 // Sign in and sign up: one form each, every control labelled, the server's message shown.
+// A signup link from an invitation joins the inviting team instead of starting a new one.
 
 import { useId, useState, type FormEvent } from "react";
 import { describe } from "../api/errors";
+import { invitationInUrl } from "../api/members";
 import { signIn, signUp } from "../api/session";
 import { linkProps } from "../router";
+import "./sharing.css";
 
 export function AuthScreen({ mode }: { mode: "signIn" | "signUp" }) {
-  const [email, setEmail] = useState("");
+  const signingUp = mode === "signUp";
+  const [invitation] = useState(() => (signingUp ? invitationInUrl() : null));
+  const [email, setEmail] = useState(invitation?.email ?? "");
   const [password, setPassword] = useState("");
   const [name, setName] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const id = useId();
-  const signingUp = mode === "signUp";
   const title = signingUp ? "Create your account" : "Sign in to PyAirtable";
 
   async function submit(event: FormEvent) {
@@ -20,7 +24,7 @@ export function AuthScreen({ mode }: { mode: "signIn" | "signUp" }) {
     setBusy(true);
     setError("");
     try {
-      if (signingUp) await signUp(email.trim(), password, name.trim());
+      if (signingUp) await signUp(email.trim(), password, name.trim(), invitation?.token);
       else await signIn(email.trim(), password);
     } catch (e) {
       setError(describe(e));
@@ -33,6 +37,13 @@ export function AuthScreen({ mode }: { mode: "signIn" | "signUp" }) {
     <main className="centered">
       <form className="card auth" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
         <h1 id={`${id}-title`}>{title}</h1>
+        {invitation && (
+          <p className="invitation-note">
+            You were invited to join {invitation.workspace ? <strong>{invitation.workspace}</strong> : "a team"}{" "}
+            on PyAirtable. Sign up with {invitation.email || "the email address it was sent to"}, then accept
+            the invitation on your home page.
+          </p>
+        )}
         {signingUp && (
           <div className="field">
             <label htmlFor={`${id}-name`}>Name</label>

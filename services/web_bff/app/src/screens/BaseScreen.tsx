@@ -3,10 +3,12 @@
 import { useCallback, useEffect, useState } from "react";
 import { createTable, getBase, listTables } from "../api/client";
 import { describe } from "../api/errors";
-import type { Base, FieldSpec, Table } from "../api/types";
+import { roleLabel } from "../api/members";
+import { roleAtLeast, type Base, type FieldSpec, type Table } from "../api/types";
 import { GridView } from "../grid/GridView";
 import { linkProps, navigate } from "../router";
 import { CreateForm } from "./CreateForm";
+import "./sharing.css";
 
 // What a new table starts with, like Airtable's: a primary name and a few typed columns.
 export const STARTER_FIELDS: FieldSpec[] = [
@@ -60,6 +62,12 @@ export function BaseScreen({ baseId, tableId }: { baseId: string; tableId?: stri
         <span>{base?.name ?? "…"}</span>
       </nav>
       <h1>{base?.name ?? "Base"}</h1>
+      {base && !roleAtLeast(base.my_role, "ROLE_EDITOR") && (
+        <p className="role-note" role="note">
+          You have {roleLabel(base.my_role).toLowerCase()} access to this base: you can look at its records but
+          not change them. Ask an owner of its workspace to make you an editor.
+        </p>
+      )}
       {error && (
         <p role="alert" className="error-text">
           {error}
@@ -79,18 +87,26 @@ export function BaseScreen({ baseId, tableId }: { baseId: string; tableId?: stri
               </a>
             ))}
           </nav>
-          <CreateForm
-            label="Table name"
-            button="Create table"
-            onCreate={async (name) => {
-              const table = await createTable(baseId, name, STARTER_FIELDS);
-              setTables((old) => [...(old ?? []), table]);
-              navigate(tablePath(baseId, table.id));
-            }}
-          />
+          {roleAtLeast(base?.my_role, "ROLE_CREATOR") && (
+            <CreateForm
+              label="Table name"
+              button="Create table"
+              onCreate={async (name) => {
+                const table = await createTable(baseId, name, STARTER_FIELDS);
+                setTables((old) => [...(old ?? []), table]);
+                navigate(tablePath(baseId, table.id));
+              }}
+            />
+          )}
         </div>
       )}
-      {tables?.length === 0 && <p>This base has no tables yet. Name one to create it.</p>}
+      {tables?.length === 0 && (
+        <p>
+          {roleAtLeast(base?.my_role, "ROLE_CREATOR")
+            ? "This base has no tables yet. Name one to create it."
+            : "This base has no tables yet."}
+        </p>
+      )}
       {tableId && tables && !current && !error && <p role="alert">That table is not in this base.</p>}
       {current && <GridView key={current.id} baseId={baseId} tableId={current.id} />}
     </main>
