@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+# The stored form of date and date-time cells.
+_STORED_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z)?$"
+
 
 class Postgres:
     name = "postgresql"
@@ -15,15 +18,23 @@ class Postgres:
     def cell_text(self, key: str) -> str:
         return f"(cells->>'{key}')"
 
+    # A retyped field's cells may still hold values of the old type (airtable-gateway converts
+    # them after the change): those read as empty rather than fail the cast.
     def cell_number(self, key: str) -> str:
-        return f"CAST(cells->>'{key}' AS double precision)"
+        return (
+            f"(CASE WHEN jsonb_typeof(cells->'{key}') = 'number' "
+            f"THEN CAST(cells->>'{key}' AS double precision) END)"
+        )
 
     def cell_checkbox(self, key: str) -> str:
-        return f"COALESCE(CAST(cells->>'{key}' AS boolean), FALSE)"
+        return f"COALESCE(cells->'{key}' = 'true'::jsonb, FALSE)"
 
     def cell_date(self, key: str) -> str:
         # Cells hold UTC ("...Z" or a bare date), so reading them as UTC ignores the session zone.
-        return f"(CAST(cells->>'{key}' AS timestamp) AT TIME ZONE 'UTC')"
+        return (
+            f"((CASE WHEN (cells->>'{key}') ~ '{_STORED_DATE}' "
+            f"THEN CAST(cells->>'{key}' AS timestamp) END) AT TIME ZONE 'UTC')"
+        )
 
     def column_date(self, column: str) -> str:
         return f"date_trunc('milliseconds', {column})"

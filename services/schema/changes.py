@@ -117,9 +117,18 @@ class Change:
         self.touch(table)
 
     def field_changed(
-        self, table: TableRow, field: FieldRow, change: str, choices: ChoiceChanges | None = None
+        self,
+        table: TableRow,
+        field: FieldRow,
+        change: str,
+        choices: ChoiceChanges | None = None,
+        previous_type: str = "",
     ) -> None:
+        """FieldChanged; with `previous_type` when the change retyped the field, so that
+        airtable-gateway converts the stored cells."""
         event = events_pb2.FieldChanged(table_id=table.id, field_id=field.id, change=change)
+        if previous_type:
+            event.previous_type, event.type = previous_type, field.type
         if choices is not None:
             event.renamed_choices.update(choices.renamed)
             event.removed_choices.extend(choices.removed)

@@ -15,6 +15,7 @@ from services.shared.ids import looks_like, new_id
 TEXT_TYPES = frozenset(
     {"singleLineText", "email", "url", "multilineText", "richText", "phoneNumber"}
 )
+SELECT_TYPES = frozenset({"singleSelect", "multipleSelects"})
 RELATIONAL_TYPES = frozenset(
     {"multipleRecordLinks", "formula", "rollup", "multipleLookupValues", "count"}
 )

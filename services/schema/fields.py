@@ -1,5 +1,6 @@
-"""Fields: created with checked options, renamed without breaking what uses them, and deleted
-only when nothing is computed from them. A link field and its inverse come and go together."""
+"""Fields: created with checked options, renamed without breaking what uses them, retyped and
+deleted only when nothing is computed from them. A link field and its inverse come and go
+together."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pyat.schema.v1 import schema_pb2
 
 from services.schema import inputs, messages
 from services.schema.changes import Change, ChoiceChanges, SchemaStore
-from services.schema.field_types import require_known
+from services.schema.field_types import COMPUTED_TYPES, SELECT_TYPES, require_known
 from services.schema.formulas import referenced_ids
 from services.schema.relations import Relations, dependants
 from services.schema.storage import FieldRow, TableRow
@@ -21,6 +22,11 @@ from services.shared.ids import new_id
 
 # Types that cannot be a table's primary field, as in Airtable.
 _NOT_PRIMARY = frozenset({"multipleRecordLinks", "multipleAttachments", "checkbox", "button"})
+# Computed types whose values airtable-gateway can keep when the field becomes editable: they
+# come from the record itself. Other computed values are gone once the field is retyped.
+_KEPT_ON_RETYPE = frozenset(
+    {"autoNumber", "createdTime", "lastModifiedTime", "createdBy", "lastModifiedBy"}
+)
 
 
 def field_name(table_fields: list[FieldRow], value: str, where: str, *, own_id: str = "") -> str:
@@ -126,13 +132,48 @@ class Fields:
             if request.HasField("description"):
                 field.description = request.description
             before = field.options
-            if request.HasField("options"):
-                raw = json_format.MessageToDict(request.options)
-                field.options = await self.relations.options(
-                    change, table, field, raw, "field", field.options
-                )
-            change.field_changed(table, field, "updated", choices_of(before, field.options))
+            if request.HasField("type") and request.type != field.type:
+                previous = field.type
+                await self._retype(change, table, field, request)
+                # Choices carried over count only between select types.
+                between_selects = {previous, field.type} <= SELECT_TYPES
+                choices = choices_of(before, field.options) if between_selects else None
+                change.field_changed(table, field, "updated", choices, previous_type=previous)
+            else:
+                if request.HasField("options"):
+                    raw = json_format.MessageToDict(request.options)
+                    field.options = await self.relations.options(
+                        change, table, field, raw, "field", field.options
+                    )
+                change.field_changed(table, field, "updated", choices_of(before, field.options))
         return field_message(change, table, field), messages.table_in(change.schema, table)
+
+    async def _retype(
+        self,
+        change: Change,
+        table: TableRow,
+        field: FieldRow,
+        request: schema_pb2.UpdateFieldRequest,
+    ) -> None:
+        """Give `field` the request's type and that type's options; airtable-gateway converts
+        the stored cells when it hears of it."""
+        require_known(request.type, "field", field.name)
+        _require_retypable(change, table, field, request.type)
+        raw = json_format.MessageToDict(request.options) if request.HasField("options") else {}
+        # Select to select keeps the choices (and their ids) unless others are given.
+        current = field.options if {field.type, request.type} <= SELECT_TYPES else None
+        if current is not None and not request.HasField("options"):
+            raw = {"choices": current.get("choices", [])}
+        old_type, old_options = field.type, field.options
+        field.type = request.type
+        field.options = await self.relations.options(change, table, field, raw, "field", current)
+        if old_type == "multipleRecordLinks" and old_options.get("inverseLinkFieldId"):
+            linked = change.table(old_options["linkedTableId"])
+            await delete_fields(
+                change, [(linked, change.field(linked, old_options["inverseLinkFieldId"]))]
+            )
+        if field.type == "multipleRecordLinks" and field.options["linkedTableId"] != table.id:
+            self._add_inverse(change, table, field)
 
     async def delete(self, caller: Caller, base_id: str, table_id: str, field_id: str) -> None:
         async with self.store.change(caller, base_id) as change:
@@ -148,6 +189,30 @@ class Fields:
                 linked = change.table(field.options["linkedTableId"])
                 doomed.append((linked, change.field(linked, inverse_id)))
             await delete_fields(change, doomed)
+
+
+def _require_retypable(change: Change, table: TableRow, field: FieldRow, new_type: str) -> None:
+    """Refuse the retypes that would break what the field is used for, or lose its values."""
+    users = dependants(change, {field.id})
+    if users:
+        raise FailedPrecondition(
+            f"field {users[0].name!r} is computed from the field being retyped: "
+            "change or delete it first",
+            reason="FIELD_IN_USE",
+        )
+    if field.id == table.primary_field_id and (
+        new_type in _NOT_PRIMARY or new_type in COMPUTED_TYPES
+    ):
+        raise FailedPrecondition(
+            f"the primary field cannot become a {new_type} field",
+            reason="INVALID_PRIMARY_FIELD",
+        )
+    if field.type in COMPUTED_TYPES - _KEPT_ON_RETYPE and new_type not in COMPUTED_TYPES:
+        raise FailedPrecondition(
+            f"a {field.type} field has no stored values to keep as a {new_type} field: "
+            "create a new field instead",
+            reason="CANNOT_CONVERT_FIELD",
+        )
 
 
 def choices_of(before: dict[str, Any], after: dict[str, Any]) -> ChoiceChanges:

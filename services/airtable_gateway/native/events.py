@@ -1,11 +1,13 @@
 """Events the records consume: what schema-service and workspace-service delete takes its
-records (and the sort indexes made for them) along, however it was deleted."""
+records (and the sort indexes made for them) along, however it was deleted; a select field's
+renamed and removed choices follow into the cells, and a retyped field's cells are converted."""
 
 from __future__ import annotations
 
 from pyat.events.v1 import events_pb2
 from sqlalchemy import delete, select
 
+from services.airtable_gateway.native.retype import Retyping
 from services.airtable_gateway.native.sort_indexes import SortIndexes
 from services.airtable_gateway.native.storage import (
     counters,
@@ -19,7 +21,7 @@ _TYPES = (events_pb2.TableChanged, events_pb2.FieldChanged, events_pb2.BaseChang
 
 
 async def subscribe(runtime: Runtime) -> None:
-    db, indexes = runtime.db, SortIndexes(runtime.db)
+    db, indexes, retyping = runtime.db, SortIndexes(runtime.db), Retyping(runtime)
 
     async def forget_tables(tenant_id: str, table_ids: list[str]) -> None:
         # Idempotent: a second delivery finds nothing left to delete.
@@ -55,6 +57,13 @@ async def subscribe(runtime: Runtime) -> None:
                         set(field.removed_choices),
                         actor_id=field.actor_id,
                     )
+            if field.change == "updated" and field.previous_type:
+                if not db.is_sqlite:
+                    # Sort indexes read the cell as the old type: PostgreSQL may fail to cast
+                    # the new type's values for them on write. SQLite casts anything, and lists
+                    # name its indexes in INDEXED BY, so those stay.
+                    await indexes.drop(field.table_id, field.field_id)
+                await retyping.convert(field)
         elif event.type == events_pb2.BaseChanged.DESCRIPTOR.full_name:
             base = events_pb2.BaseChanged()
             event.payload.Unpack(base)

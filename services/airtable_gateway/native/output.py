@@ -13,6 +13,7 @@ from pyat.schema.v1 import schema_pb2
 
 from services.airtable_gateway.native.cell_strings import cell_string
 from services.airtable_gateway.native.computed import Computed
+from services.airtable_gateway.native.conversions import has_shape
 from services.airtable_gateway.native.storage import Row
 from services.airtable_gateway.native.tables import COMPUTED_TYPES, LINK, TableSchema
 from services.airtable_gateway.native.values import is_empty
@@ -84,7 +85,9 @@ class Renderer:
             for field in shown:
                 is_computed = field.type in COMPUTED_TYPES
                 value = computed[row.id].get(field.id) if is_computed else row.cells.get(field.id)
-                if is_empty(value):
+                # A retyped field's cells are converted after the change: until then, a cell
+                # still of the old type shows as empty.
+                if is_empty(value) or not (is_computed or has_shape(field.type, value)):
                     continue
                 if spec.zone is not None:
                     options = table.options(field)
@@ -112,6 +115,7 @@ class Renderer:
             record_id
             for row in rows
             for field in links
+            if has_shape(LINK, row.cells.get(field.id, []))
             for record_id in row.cells.get(field.id, [])
         }
         linked = list((await self._computed.rows(caller.tenant_id, base_id, ids)).values())
