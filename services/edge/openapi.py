@@ -77,9 +77,9 @@ _WELL_KNOWN: dict[str, dict[str, Any]] = {
         "pattern": r"^-?[0-9]+(\.[0-9]{1,9})?s$",
         "examples": ["1.5s"],
     },
-    "google.protobuf.Struct": {"type": "object"},
+    "google.protobuf.Struct": {"type": "object", "additionalProperties": True},
     "google.protobuf.Value": {"description": "Any JSON value."},
-    "google.protobuf.ListValue": {"type": "array"},
+    "google.protobuf.ListValue": {"type": "array", "items": {}},
     "google.protobuf.Empty": {"type": "object", "additionalProperties": False},
     "google.protobuf.FieldMask": {"type": "string", "description": "Paths, comma-separated."},
     "google.protobuf.Any": {
