@@ -347,6 +347,8 @@ def transcoder_filter(descriptor_set: Path, services: list[str]) -> dict[str, An
             "proto_descriptor": str(descriptor_set),
             "services": services,
             "convert_grpc_status": True,
+            # Browsers' form encoding (URLSearchParams) writes a space in a query as "+".
+            "query_param_unescape_plus": True,
             "print_options": {
                 "always_print_primitive_fields": True,
                 "preserve_proto_field_names": True,

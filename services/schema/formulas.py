@@ -48,7 +48,7 @@ def display(formula: str, names: Mapping[str, str]) -> str:
 
     def name_of(ref: str) -> str | None:
         name = names.get(ref) if looks_like(ref, "fld") else None
-        return None if name is None else "{" + name.replace("}", "\\}") + "}"
+        return None if name is None else "{" + name.replace("\\", "\\\\").replace("}", "\\}") + "}"
 
     return _rewrite_refs(formula, name_of)
 

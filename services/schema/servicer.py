@@ -87,6 +87,12 @@ class SchemaServicer(schema_pb2_grpc.SchemaServiceServicer):
         caller = identity.caller()
         return pb.CreateViewResponse(view=await self.views.create(caller, request))
 
+    async def UpdateView(
+        self, request: pb.UpdateViewRequest, context: Context
+    ) -> pb.UpdateViewResponse:
+        caller = identity.caller()
+        return pb.UpdateViewResponse(view=await self.views.update(caller, request))
+
     async def DeleteView(
         self, request: pb.DeleteViewRequest, context: Context
     ) -> pb.DeleteViewResponse:

@@ -9,6 +9,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
 from pyat.permission.v1 import permission_pb2 as perm
 from pyat.schema.v1 import schema_pb2 as pb
 
@@ -38,6 +39,8 @@ def calls(owner: Owner, table: pb.Table) -> dict[str, dict[str, Any]]:
                         "name": "Z"},
         "DeleteField": {"base_id": base_id, "table_id": table_id, "field_id": field_id},
         "CreateView": {"base_id": base_id, "table_id": table_id, "name": "Mine"},
+        "UpdateView": {"base_id": base_id, "table_id": table_id, "view_id": table.views[0].id,
+                       "name": "Mine", "update_mask": FieldMask(paths=["name"])},
         "DeleteView": {"base_id": base_id, "table_id": table_id, "view_id": table.views[0].id},
         "ValidateCells": {"base_id": base_id, "table_id": table_id,
                           "records": [struct({"Name": "x"})]},

@@ -1,7 +1,7 @@
 // What a grid shows: a saved view as it is, or with unsaved changes to its filter, sorts and
 // hidden fields. The rows come from web-bff's GetGrid / GetGridRows (proto/pyat/webbff/v1).
 
-import type { Field, Table, View } from "../api/types";
+import type { Field, View } from "../api/types";
 
 export interface SortSpec {
   field_id: string;
@@ -38,20 +38,10 @@ export function stateOfView(view: View | undefined): ViewState {
   };
 }
 
-/** Whether the rows of `state` are exactly its saved view's (hidden fields aside). */
-export function rowsAsSaved(state: ViewState, table: Table): boolean {
-  const saved = stateOfView(table.views?.find((v) => v.id === state.viewId));
-  return (
-    saved.viewId === state.viewId &&
-    saved.filterByFormula === state.filterByFormula &&
-    JSON.stringify(saved.sorts) === JSON.stringify(state.sorts)
-  );
-}
-
-/** The query for `state`'s rows: the saved view by id while unchanged (which web-bff can serve
- * from its cache), else its filter and sorts spelled out. */
-export function rowsQuery(state: ViewState, table: Table): RowsQuery {
-  if (rowsAsSaved(state, table)) return { view: state.viewId, filterByFormula: "", sort: [] };
+/** The query for `state`'s rows: its filter and sorts spelled out, a saved view's too, since
+ * airtable-gateway caches a table's schema for a moment and, asked by view id, could still
+ * apply the view as it was before it was saved. */
+export function rowsQuery(state: ViewState): RowsQuery {
   return {
     view: "",
     filterByFormula: state.filterByFormula,
