@@ -10,6 +10,7 @@ import type {
   FieldSpec,
   GridRecord,
   GridResponse,
+  GridRowsResponse,
   HomeResponse,
   ProtoRecord,
   Role,
@@ -18,6 +19,7 @@ import type {
   WatchTableResponse,
   Workspace,
 } from "./types";
+import type { RowsQuery } from "../views/query";
 
 const enc = encodeURIComponent;
 
@@ -103,6 +105,10 @@ function normalizeTable(table: Table): Table {
   return { ...table, fields: table.fields ?? [], views: table.views ?? [] };
 }
 
+// Records per page, and per /v0 write (Airtable's limit).
+export const PAGE_SIZE = 100;
+export const WRITE_BATCH = 10;
+
 function fromProto(record: ProtoRecord): GridRecord {
   return { id: record.id, createdTime: record.created_time, fields: record.fields ?? {} };
 }
@@ -111,22 +117,47 @@ export interface GridPage {
   table: Table;
   role: Role;
   records: GridRecord[];
-  offset: string;
+  /** How many records the view has over all pages. */
+  total: number;
   cursor: string;
 }
 
-/** The grid's first screen: web-bff's GetGrid. */
-export async function getGrid(baseId: string, tableId: string): Promise<GridPage> {
+/** The grid's first screen, of a view when named: web-bff's GetGrid. */
+export async function getGrid(baseId: string, tableId: string, view = ""): Promise<GridPage> {
+  const query = new URLSearchParams({ page_size: String(PAGE_SIZE) });
+  if (view) query.set("view", view);
   const grid = await apiJson<GridResponse>(
-    `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/grid?page_size=100`,
+    `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/grid?${query.toString()}`,
   );
+  const records = (grid.records ?? []).map(fromProto);
   return {
     table: normalizeTable(grid.table),
     role: grid.role ?? grid.base?.my_role ?? "ROLE_UNSPECIFIED",
-    records: (grid.records ?? []).map(fromProto),
-    offset: grid.offset ?? "",
+    records,
+    total: Math.max(grid.total ?? 0, records.length),
     cursor: grid.cursor ?? "",
   };
+}
+
+/** Up to a page of a query's records from position `start`, and how many it has in all:
+ * web-bff's GetGridRows. */
+export async function getGridRows(
+  baseId: string,
+  tableId: string,
+  rows: RowsQuery,
+  start: number,
+  signal?: AbortSignal,
+): Promise<{ records: GridRecord[]; total: number }> {
+  const query = new URLSearchParams({ start: String(start), page_size: String(PAGE_SIZE) });
+  if (rows.view) query.set("view", rows.view);
+  if (rows.filterByFormula) query.set("filter_by_formula", rows.filterByFormula);
+  for (const sort of rows.sort) query.append("sort", sort);
+  const answer = await apiJson<GridRowsResponse>(
+    `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/rows?${query.toString()}`,
+    { signal },
+  );
+  const records = (answer.records ?? []).map(fromProto);
+  return { records, total: Math.max(answer.total ?? 0, start + records.length) };
 }
 
 export interface RecordDetail {
@@ -146,37 +177,27 @@ export async function getRecordDetail(baseId: string, tableId: string, recordId:
   return { record: fromProto(answer.record), linked };
 }
 
-export const PAGE_SIZE = 100;
-
-/** One page of records, cells by field id, from Airtable's list records. */
-export async function listRecords(
-  baseId: string,
-  tableId: string,
-  offset: string,
-): Promise<{ records: GridRecord[]; offset: string }> {
-  const query = new URLSearchParams({ pageSize: String(PAGE_SIZE), returnFieldsByFieldId: "true" });
-  if (offset) query.set("offset", offset);
-  const answer = await apiJson<{ records?: GridRecord[]; offset?: string }>(
-    `/v0/${enc(baseId)}/${enc(tableId)}?${query.toString()}`,
-  );
-  return {
-    records: (answer.records ?? []).map((r) => ({ ...r, fields: r.fields ?? {} })),
-    offset: answer.offset ?? "",
-  };
-}
-
 export async function createRecord(
   baseId: string,
   tableId: string,
   fields: Record<string, CellValue>,
 ): Promise<GridRecord> {
-  const answer = await apiJson<{ records: GridRecord[] }>(
-    `/v0/${enc(baseId)}/${enc(tableId)}`,
-    jsonBody("POST", { records: [{ fields }], returnFieldsByFieldId: true }),
-  );
-  const record = answer.records[0];
+  const [record] = await createRecords(baseId, tableId, [fields]);
   if (!record) throw new ApiError(500, "The record was not created.");
-  return { ...record, fields: record.fields ?? {} };
+  return record;
+}
+
+/** Create up to WRITE_BATCH records in one request, all or none; answered in order. */
+export async function createRecords(
+  baseId: string,
+  tableId: string,
+  records: Record<string, CellValue>[],
+): Promise<GridRecord[]> {
+  const answer = await apiJson<{ records?: GridRecord[] }>(
+    `/v0/${enc(baseId)}/${enc(tableId)}`,
+    jsonBody("POST", { records: records.map((fields) => ({ fields })), returnFieldsByFieldId: true }),
+  );
+  return (answer.records ?? []).map(withFields);
 }
 
 /** Set some cells of one record; the answer is the whole record as stored. */
@@ -186,17 +207,32 @@ export async function updateRecord(
   recordId: string,
   fields: Record<string, CellValue>,
 ): Promise<GridRecord> {
-  const answer = await apiJson<{ records: GridRecord[] }>(
-    `/v0/${enc(baseId)}/${enc(tableId)}`,
-    jsonBody("PATCH", { records: [{ id: recordId, fields }], returnFieldsByFieldId: true }),
-  );
-  const record = answer.records[0];
+  const [record] = await updateRecords(baseId, tableId, [{ id: recordId, fields }]);
   if (!record) throw new ApiError(500, "The record was not updated.");
+  return record;
+}
+
+/** Set cells of up to WRITE_BATCH records in one request, all or none; answered in order. */
+export async function updateRecords(
+  baseId: string,
+  tableId: string,
+  records: { id: string; fields: Record<string, CellValue> }[],
+): Promise<GridRecord[]> {
+  const answer = await apiJson<{ records?: GridRecord[] }>(
+    `/v0/${enc(baseId)}/${enc(tableId)}`,
+    jsonBody("PATCH", { records, returnFieldsByFieldId: true }),
+  );
+  return (answer.records ?? []).map(withFields);
+}
+
+function withFields(record: GridRecord): GridRecord {
   return { ...record, fields: record.fields ?? {} };
 }
 
-export async function deleteRecord(baseId: string, tableId: string, recordId: string): Promise<void> {
-  await apiJson(`/v0/${enc(baseId)}/${enc(tableId)}?records[]=${enc(recordId)}`, { method: "DELETE" });
+/** Delete up to WRITE_BATCH records in one request. */
+export async function deleteRecords(baseId: string, tableId: string, recordIds: string[]): Promise<void> {
+  const query = recordIds.map((id) => `records[]=${enc(id)}`).join("&");
+  await apiJson(`/v0/${enc(baseId)}/${enc(tableId)}?${query}`, { method: "DELETE" });
 }
 
 /** Follow a table's changes (Server-Sent Events read with fetch, since EventSource cannot send

@@ -3,7 +3,10 @@
 
 import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { CellValue, Field, GridRecord } from "../api/types";
-import { CellContent, CellEditor, draftOf, displayText, editorKind, startsTyping, valueOf } from "./cells";
+import { CellContent, CellEditor, draftOf, displayText, editorKind, pastedValue, startsTyping, valueOf } from "./cells";
+import { FieldMenuButton } from "./FieldMenu";
+import type { Rows } from "./rows";
+import { fromTsv, toTsv } from "./tsv";
 
 export const ROW_HEIGHT = 33;
 const HEADER_HEIGHT = 34;
@@ -22,12 +25,19 @@ export interface Position {
   col: number;
 }
 
+/** A cell of a pasted block: its row (maybe past the last, for a new record) and value. */
+export interface PastedCell {
+  row: number;
+  field: Field;
+  value: CellValue;
+}
+
 export interface GridProps {
   label: string;
   fields: Field[];
-  /** The loaded records, in order. */
-  records: GridRecord[];
-  /** True while more records follow: one "loading" row is shown after the loaded ones. */
+  /** The records by position; a hole is a record not loaded yet, shown as a placeholder row. */
+  records: Rows;
+  /** True while how many records there are is not known yet: one "loading" row is shown. */
   hasMore: boolean;
   editable: boolean;
   /** Errors by `${recordId}:${fieldId}`, from values the server refused. */
@@ -40,6 +50,12 @@ export interface GridProps {
   onActiveRow?: (row: number) => void;
   /** Shift+Space on a row: show the whole record. */
   onExpand?: (record: GridRecord) => void;
+  /** A block pasted (Ctrl/Cmd+V) at the selection, cells of read-only fields left out. */
+  onPaste?: (cells: PastedCell[]) => void;
+  /** Ctrl/Cmd+Z on the grid. */
+  onUndo?: () => void;
+  /** Given (for creators and owners), each column header gets a button opening its field menu. */
+  onFieldMenu?: (field: Field) => void;
 }
 
 // Render timing for measurements (tests/web/measure_grid.py): only recorded when the page set
@@ -53,6 +69,7 @@ declare global {
 export function Grid(props: GridProps) {
   const { label, fields, records, hasMore, editable, errors, request, onVisibleRange, onCommit, onActiveRow, onExpand } =
     props;
+  const { onPaste, onUndo, onFieldMenu } = props;
   const gridId = useId().replace(/:/g, "");
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -60,6 +77,8 @@ export function Grid(props: GridProps) {
   const [height, setHeight] = useState(600);
   const [width, setWidth] = useState(1200);
   const [active, setActive] = useState<Position>({ row: 0, col: 0 });
+  // The other corner of the selected block (Shift+arrows, Shift+click); null for one cell.
+  const [anchor, setAnchor] = useState<Position | null>(null);
   const [editing, setEditing] = useState<{ initial: string } | null>(null);
   const scrolledAt = useRef<number | null>(null);
 
@@ -107,7 +126,42 @@ export function Grid(props: GridProps) {
       row: Math.max(0, Math.min(a.row, records.length - 1)),
       col: Math.max(0, Math.min(a.col, colCount - 1)),
     }));
+    setAnchor((a) => (a && (a.row >= records.length || a.col >= colCount) ? null : a));
   }, [records.length, colCount]);
+
+  // The selected block: from the anchor to the active cell.
+  const corner = anchor ?? active;
+  const block = {
+    top: Math.min(corner.row, active.row),
+    bottom: Math.max(corner.row, active.row),
+    left: Math.min(corner.col, active.col),
+    right: Math.max(corner.col, active.col),
+  };
+  const inBlock = (row: number, col: number) =>
+    row >= block.top && row <= block.bottom && col >= block.left && col <= block.right;
+
+  // Copy and paste are heard on the document while the grid has focus: the browser sends them
+  // to where the page's text selection is, which may be outside the grid. An open editor (the
+  // focus then) keeps its own.
+  const clipboard = useRef({ copy: (): string => "", paste: (_text: string): void => undefined });
+  useEffect(() => {
+    const onCopy = (event: ClipboardEvent) => {
+      if (document.activeElement !== viewport.current || !event.clipboardData) return;
+      event.preventDefault();
+      event.clipboardData.setData("text/plain", clipboard.current.copy());
+    };
+    const onPasteEvent = (event: ClipboardEvent) => {
+      if (document.activeElement !== viewport.current || !event.clipboardData) return;
+      event.preventDefault();
+      clipboard.current.paste(event.clipboardData.getData("text/plain"));
+    };
+    document.addEventListener("copy", onCopy);
+    document.addEventListener("paste", onPasteEvent);
+    return () => {
+      document.removeEventListener("copy", onCopy);
+      document.removeEventListener("paste", onPasteEvent);
+    };
+  }, []);
 
   const scrollIntoView = useCallback(
     (position: Position) => {
@@ -162,6 +216,7 @@ export function Grid(props: GridProps) {
       return;
     }
     if (!canEdit(activeField)) return;
+    setAnchor(null);
     setEditing({ initial: initial ?? draftOf(activeField, activeRecord.fields[activeField.id]) });
   }
 
@@ -178,6 +233,37 @@ export function Grid(props: GridProps) {
     // Back on the grid, so arrows work again (a blur elsewhere keeps focus where it went).
     if (move !== "stay") viewport.current?.focus();
   }
+
+  /** The selected block as TSV, for Ctrl/Cmd+C. */
+  function copiedText(): string {
+    const lines: string[][] = [];
+    for (let r = block.top; r <= block.bottom; r++) {
+      const record = records[r];
+      const line: string[] = [];
+      for (let c = block.left; c <= block.right; c++) {
+        const field = fields[c];
+        line.push(record && field ? displayText(field, record.fields[field.id]) : "");
+      }
+      lines.push(line);
+    }
+    return toTsv(lines);
+  }
+
+  /** A TSV block pasted (Ctrl/Cmd+V) from the block's top left, read-only columns skipped. */
+  function pasteText(text: string) {
+    if (!onPaste || !editable) return;
+    const cells: PastedCell[] = [];
+    fromTsv(text).forEach((line, i) =>
+      line.forEach((cellText, j) => {
+        const field = fields[block.left + j];
+        if (!field || !(canEdit(field) || field.type === "checkbox")) return;
+        cells.push({ row: block.top + i, field, value: pastedValue(field, editorKind(field), cellText) });
+      }),
+    );
+    if (cells.length) onPaste(cells);
+  }
+
+  clipboard.current = { copy: copiedText, paste: pasteText };
 
   function next(position: Position, step: 1 | -1): Position {
     const index = position.row * colCount + position.col + step;
@@ -198,13 +284,21 @@ export function Grid(props: GridProps) {
       Home: event.ctrlKey ? { row: 0, col: 0 } : { row: active.row, col: 0 },
       End: event.ctrlKey ? { row: records.length - 1, col: colCount - 1 } : { row: active.row, col: colCount - 1 },
     };
+    if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "z") {
+      event.preventDefault();
+      onUndo?.();
+      return;
+    }
     const target = moves[event.key];
     if (target) {
       event.preventDefault();
+      // Shift stretches the selected block from where it started.
+      setAnchor(event.shiftKey ? (anchor ?? active) : null);
       moveTo(target);
       return;
     }
     if (event.key === "Tab") {
+      setAnchor(null);
       const index = active.row * colCount + active.col + (event.shiftKey ? -1 : 1);
       // At either end of the grid, Tab leaves it as it would any other control.
       if (index < 0 || index >= records.length * colCount) return;
@@ -293,6 +387,7 @@ export function Grid(props: GridProps) {
             >
               {field.name}
               {!canEdit(field) && field.type !== "checkbox" && <span className="muted"> (read-only)</span>}
+              {onFieldMenu && <FieldMenuButton field={field} onOpen={onFieldMenu} />}
             </div>
           ))}
         </div>
@@ -301,9 +396,9 @@ export function Grid(props: GridProps) {
             const record = records[r];
             if (!record) {
               return (
-                <div key="loading" role="row" aria-rowindex={r + 2} className="grid-row loading" style={{ top: r * ROW_HEIGHT, width: totalWidth }}>
+                <div key={`loading-${r}`} role="row" aria-rowindex={r + 2} className="grid-row loading" style={{ top: r * ROW_HEIGHT, width: totalWidth }}>
                   <div role="gridcell" aria-colindex={1} aria-busy="true">
-                    Loading more records…
+                    Loading…
                   </div>
                 </div>
               );
@@ -322,6 +417,7 @@ export function Grid(props: GridProps) {
                 {columns.map((c) => {
                   const field = fields[c] as Field;
                   const isActive = r === active.row && c === active.col;
+                  const selected = inBlock(r, c);
                   const error = errors.get(`${record.id}:${field.id}`);
                   const readOnly = !canEdit(field) && !(editable && field.type === "checkbox");
                   const kind = editorKind(field);
@@ -332,14 +428,14 @@ export function Grid(props: GridProps) {
                       role="gridcell"
                       aria-colindex={c + 1}
                       style={{ gridColumn: c + 2 }}
-                      aria-selected={isActive}
+                      aria-selected={selected}
                       aria-readonly={readOnly || undefined}
                       aria-invalid={error ? true : undefined}
                       title={error ?? displayText(field, record.fields[field.id])}
                       className={[
                         "cell",
                         `type-${field.type}`,
-                        isActive ? "active" : "",
+                        isActive ? "active" : selected ? "selected" : "",
                         error ? "invalid" : "",
                         readOnly ? "readonly" : "",
                       ].join(" ")}
@@ -351,6 +447,7 @@ export function Grid(props: GridProps) {
                           document.activeElement.blur();
                         }
                         setEditing(null);
+                        setAnchor(event.shiftKey ? (anchor ?? active) : null);
                         setActive({ row: r, col: c });
                         viewport.current?.focus();
                       }}

@@ -1,16 +1,31 @@
-// A table's grid screen: loads the first page (web-bff's GetGrid), the next pages of 100 as
-// the grid scrolls near their end, follows live changes, and saves cell edits.
+// A table's grid screen: the schema and the caller's role (web-bff's GetGrid), the rows of
+// the view's query by position as they come into view (rows.ts), live changes, cell edits,
+// pasted blocks, and undo.
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { createField, createRecord, deleteRecord, getGrid, listRecords, updateRecord, watchTable } from "../api/client";
-import { describe } from "../api/errors";
+import {
+  createField,
+  createRecord,
+  createRecords,
+  deleteRecords,
+  getGrid,
+  updateRecords,
+  watchTable,
+  WRITE_BATCH,
+} from "../api/client";
+import { ApiError, describe } from "../api/errors";
 import { roleAtLeast, type CellValue, type Field, type GridRecord, type Role, type Table, type WatchTableResponse } from "../api/types";
-import { Grid, type Position } from "./Grid";
+import { rowsQuery, sameQuery, shownFields, stateOfView, type RowsQuery, type ViewState } from "../views/query";
+import { ViewBar } from "../views/ViewBar";
+import { Grid, type PastedCell, type Position } from "./Grid";
 import { AddFieldForm } from "./AddFieldForm";
+import { FieldMenu } from "./FieldMenu";
+import { LinksScope } from "./LinkPicker";
 import { RecordDialog } from "./RecordDialog";
+import { RowLoader, type Rows } from "./rows";
 
-// Load the next page when the grid shows a row this close to the end of what is loaded.
-const PREFETCH_ROWS = 50;
+// How many edits Ctrl/Cmd+Z can take back.
+const UNDO_DEPTH = 100;
 
 interface Unsaved {
   value: CellValue;
@@ -21,8 +36,39 @@ interface Unsaved {
 interface State {
   table: Table;
   role: Role;
-  records: GridRecord[];
-  offset: string;
+}
+
+/** One cell set to a value, with the value it had, to put back on a refusal or an undo. */
+interface CellChange {
+  recordId: string;
+  field: Field;
+  value: CellValue;
+  previous: CellValue;
+}
+
+/** What one Ctrl/Cmd+Z takes back: cells set, and records a paste created. */
+interface UndoStep {
+  what: string;
+  cells: CellChange[];
+  created: string[];
+}
+
+/** The same rows, said the simplest way: a saved view without a filter or sorts shows the
+ * table's records in their own order, as a query without a view does. */
+function plainly(query: RowsQuery, table: Table): RowsQuery {
+  const view = table.views?.find((v) => v.id === query.view);
+  return view && !view.filter_by_formula && !view.sorts?.length ? { ...query, view: "" } : query;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** A refusal of the values sent (not a failure to reach the server). */
+function refused(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 400 || error.status === 422);
 }
 
 function fieldsInOrder(table: Table): Field[] {
@@ -30,8 +76,22 @@ function fieldsInOrder(table: Table): Field[] {
   return primary ? [primary, ...table.fields.filter((f) => f !== primary)] : table.fields;
 }
 
-export function GridView({ baseId, tableId }: { baseId: string; tableId: string }) {
+export interface GridViewProps {
+  baseId: string;
+  tableId: string;
+  /** What to show (the view bar's state): rows of its query, its fields. All when absent. */
+  viewState?: ViewState;
+  /** Told the table (its schema and views) when loaded and when a field is added. */
+  onTable?: (table: Table) => void;
+}
+
+export function GridView({ baseId, tableId, viewState: startState, onTable }: GridViewProps) {
   const [state, setState] = useState<State | null>(null);
+  // The view bar's: set to the table's first view once it is known, unless given.
+  const [viewState, setViewState] = useState(startState);
+  // Null until the rows' query has answered how many rows it has.
+  const [rows, setRows] = useState<Rows | null>(null);
+  const [undoSteps, setUndoSteps] = useState<UndoStep[]>([]);
   const [error, setError] = useState("");
   const [refusal, setRefusal] = useState("");
   const [errors, setErrors] = useState<ReadonlyMap<string, string>>(new Map());
@@ -41,7 +101,12 @@ export function GridView({ baseId, tableId }: { baseId: string; tableId: string 
   const [pending, setPending] = useState(0);
   const [activeRow, setActiveRow] = useState(0);
   const [expanded, setExpanded] = useState<string | null>(null);
-  const loadingMore = useRef(false);
+  const [menuFieldId, setMenuFieldId] = useState<string | null>(null);
+  const loader = useRef<RowLoader | null>(null);
+  const visible = useRef({ first: 0, last: 0 });
+  // GetGrid's first page, for the rows' first query when it is that page's.
+  const firstPage = useRef<{ query: RowsQuery; table: Table; records: GridRecord[]; total: number } | null>(null);
+  const initialView = useRef(viewState?.viewId ?? "");
   // Per record, the writes not answered yet, chained in order.
   const writes = useRef(new Map<string, Promise<void>>());
   // Per record, cells typed but not yet confirmed: laid over any answer that predates them.
@@ -54,16 +119,25 @@ export function GridView({ baseId, tableId }: { baseId: string; tableId: string 
     for (const [fieldId, { value }] of typed) fields[fieldId] = value;
     return { ...record, fields };
   }, []);
-  const stateRef = useRef<State | null>(null);
-  stateRef.current = state;
+  const rowsRef = useRef<Rows>([]);
+  rowsRef.current = rows ?? [];
 
   useEffect(() => {
     const abort = new AbortController();
     (async () => {
       try {
-        const grid = await getGrid(baseId, tableId);
+        const view = initialView.current;
+        const grid = await getGrid(baseId, tableId, view);
         if (abort.signal.aborted) return;
-        setState({ table: grid.table, role: grid.role, records: grid.records, offset: grid.offset });
+        firstPage.current = {
+          query: { view, filterByFormula: "", sort: [] },
+          table: grid.table,
+          records: grid.records,
+          total: grid.total,
+        };
+        // The table's first view, unless the screen was opened on another.
+        setViewState((old) => old ?? stateOfView(grid.table.views?.[0]));
+        setState({ table: grid.table, role: grid.role });
         if (grid.cursor) {
           void watchTable(baseId, tableId, grid.cursor, (m) => applyChange(m), abort.signal);
         }
@@ -75,106 +149,210 @@ export function GridView({ baseId, tableId }: { baseId: string; tableId: string 
 
     function applyChange(message: WatchTableResponse) {
       const change = message.change;
-      if (!change || change.table_id !== tableId) return;
-      setState((old) => {
-        if (!old) return old;
-        const index = old.records.findIndex((r) => r.id === change.record_id);
-        const incoming = change.record
-          ? overlay({ id: change.record.id, createdTime: change.record.created_time, fields: change.record.fields ?? {} })
-          : null;
-        if (change.kind === "CHANGE_KIND_DELETED" || (!incoming && index >= 0)) {
-          return index < 0 ? old : { ...old, records: old.records.filter((_, i) => i !== index) };
-        }
-        if (!incoming) return old;
-        if (index >= 0) {
-          const records = old.records.slice();
-          records[index] = incoming;
-          return { ...old, records };
-        }
-        // A new record belongs at the end, which is on screen only once every page is loaded.
-        return old.offset ? old : { ...old, records: [...old.records, incoming] };
-      });
+      const rowsNow = loader.current;
+      if (!change || change.table_id !== tableId || !rowsNow) return;
+      const incoming = change.record
+        ? overlay({ id: change.record.id, createdTime: change.record.created_time, fields: change.record.fields ?? {} })
+        : null;
+      if (change.kind === "CHANGE_KIND_DELETED" || !incoming) rowsNow.remove(change.record_id);
+      else if (!rowsNow.update(incoming.id, () => incoming) && change.kind === "CHANGE_KIND_CREATED") {
+        rowsNow.append(incoming);
+      }
     }
   }, [baseId, tableId, overlay]);
 
-  const onVisibleRange = useCallback(
-    (_first: number, last: number) => {
-      const current = stateRef.current;
-      if (!current?.offset || loadingMore.current) return;
-      if (last < current.records.length - PREFETCH_ROWS) return;
-      loadingMore.current = true;
-      const offset = current.offset;
-      listRecords(baseId, tableId, offset)
-        .then((page) => {
-          setState((old) => {
-            if (!old || old.offset !== offset) return old;
-            const known = new Set(old.records.map((r) => r.id));
-            return {
-              ...old,
-              records: [...old.records, ...page.records.filter((r) => !known.has(r.id))],
-              offset: page.offset,
-            };
-          });
-        })
-        .catch((e: unknown) => setError(describe(e)))
-        .finally(() => {
-          loadingMore.current = false;
-        });
-    },
-    [baseId, tableId],
-  );
+  useEffect(() => {
+    if (state) onTable?.(state.table);
+  }, [state, onTable]);
 
-  const onCommit = useCallback(
-    (record: GridRecord, field: Field, value: CellValue) => {
-      const key = `${record.id}:${field.id}`;
-      const previous = record.fields[field.id];
-      const mark = ++editCount.current;
-      const typed = unsaved.current.get(record.id) ?? new Map<string, Unsaved>();
-      typed.set(field.id, { value, mark });
-      unsaved.current.set(record.id, typed);
-      const replace = (id: string, make: (r: GridRecord) => GridRecord) =>
-        setState((old) => old && { ...old, records: old.records.map((r) => (r.id === id ? make(r) : r)) });
+  // The rows' query, as text: a new one starts again from row 0.
+  const queryKey = state ? JSON.stringify(rowsQuery(viewState ?? stateOfView(undefined))) : "";
+  useEffect(() => {
+    if (!queryKey) return;
+    const query = JSON.parse(queryKey) as RowsQuery;
+    const next = new RowLoader(baseId, tableId, query, setRows, setError);
+    loader.current = next;
+    // An error of the last query's (a filter that did not parse, say) is not this one's.
+    setError("");
+    const first = firstPage.current;
+    firstPage.current = null;
+    if (first && sameQuery(plainly(first.query, first.table), plainly(query, first.table))) {
+      next.seed(first.records, first.total);
+    } else {
+      setRows(null);
+    }
+    next.show(visible.current.first, visible.current.last);
+    return () => next.close();
+  }, [baseId, tableId, queryKey]);
+
+  const onVisibleRange = useCallback((first: number, last: number) => {
+    visible.current = { first, last };
+    loader.current?.show(first, last);
+  }, []);
+
+  /** Set cells, shown at once: up to WRITE_BATCH records a request, each record's writes in the
+   * order they were made; a refused cell goes back to its value and says why. */
+  const commitCells = useCallback(
+    (changes: CellChange[]) => {
+      if (!changes.length) return;
+      const setCell = (recordId: string, fieldId: string, value: CellValue) =>
+        loader.current?.update(recordId, (r) => ({ ...r, fields: { ...r.fields, [fieldId]: value } }));
+      const marked = changes.map((change) => {
+        const typed = unsaved.current.get(change.recordId) ?? new Map<string, Unsaved>();
+        const mark = ++editCount.current;
+        typed.set(change.field.id, { value: change.value, mark });
+        unsaved.current.set(change.recordId, typed);
+        setCell(change.recordId, change.field.id, change.value);
+        return { ...change, typed, mark };
+      });
+      type Marked = (typeof marked)[number];
+      setErrors((old) => {
+        const next = new Map(old);
+        for (const c of changes) next.delete(`${c.recordId}:${c.field.id}`);
+        return next.size === old.size ? old : next;
+      });
       // Still the newest edit of this cell: then its answer decides what the cell shows.
-      const settle = (): boolean => {
-        const latest = typed.get(field.id)?.mark === mark;
-        if (latest) typed.delete(field.id);
-        if (typed.size === 0 && unsaved.current.get(record.id) === typed) unsaved.current.delete(record.id);
+      const settle = (c: Marked): boolean => {
+        const latest = c.typed.get(c.field.id)?.mark === c.mark;
+        if (latest) c.typed.delete(c.field.id);
+        if (c.typed.size === 0 && unsaved.current.get(c.recordId) === c.typed) unsaved.current.delete(c.recordId);
         return latest;
       };
-      // Shown at once; put back if the server refuses it.
-      replace(record.id, (r) => ({ ...r, fields: { ...r.fields, [field.id]: value } }));
-      setErrors((old) => {
-        if (!old.has(key)) return old;
-        const next = new Map(old);
-        next.delete(key);
-        return next;
-      });
-      setPending((n) => n + 1);
-      const write = async () => {
+      const save = async (batch: Marked[]): Promise<void> => {
+        const byRecord = new Map<string, Record<string, CellValue>>();
+        // An empty cell's value is missing: null clears it (JSON leaves undefined out).
+        for (const c of batch) byRecord.set(c.recordId, { ...byRecord.get(c.recordId), [c.field.id]: c.value ?? null });
         try {
-          const saved = await updateRecord(baseId, tableId, record.id, { [field.id]: value });
-          settle();
-          replace(record.id, () => overlay(saved));
+          const saved = await updateRecords(
+            baseId,
+            tableId,
+            [...byRecord].map(([id, fields]) => ({ id, fields })),
+          );
+          batch.forEach(settle);
+          for (const record of saved) loader.current?.update(record.id, () => overlay(record));
           setRefusal("");
         } catch (e) {
+          // A request is taken whole or not at all: one cell at a time tells which were refused.
+          if (batch.length > 1 && refused(e)) {
+            for (const c of batch) await save([c]);
+            return;
+          }
           const message = describe(e);
-          if (settle()) replace(record.id, (r) => ({ ...r, fields: { ...r.fields, [field.id]: previous } }));
-          setErrors((old) => new Map(old).set(key, message));
-          setRefusal(`${field.name} was not saved: ${message}`);
-        } finally {
-          setPending((n) => n - 1);
+          for (const c of batch) {
+            if (settle(c)) setCell(c.recordId, c.field.id, c.previous);
+            setErrors((old) => new Map(old).set(`${c.recordId}:${c.field.id}`, message));
+            setRefusal(`${c.field.name} was not saved: ${message}`);
+          }
         }
       };
-      // One write per record at a time, in the order they were made: concurrent writes to one
-      // record could be answered out of order (and the server may not merge them).
-      const queued = (writes.current.get(record.id) ?? Promise.resolve()).then(write);
-      writes.current.set(record.id, queued);
-      void queued.then(() => {
-        if (writes.current.get(record.id) === queued) writes.current.delete(record.id);
-      });
+      const recordIds = [...new Set(marked.map((c) => c.recordId))];
+      for (const ids of chunks(recordIds, WRITE_BATCH)) {
+        const batch = marked.filter((c) => ids.includes(c.recordId));
+        setPending((n) => n + 1);
+        // A record's writes go one at a time, in the order they were made: concurrent writes to
+        // one record could be answered out of order (and the server may not merge them).
+        const queued = Promise.all(ids.map((id) => writes.current.get(id)))
+          .then(() => save(batch))
+          .finally(() => setPending((n) => n - 1));
+        for (const id of ids) writes.current.set(id, queued);
+        void queued.then(() => {
+          for (const id of ids) if (writes.current.get(id) === queued) writes.current.delete(id);
+        });
+      }
     },
     [baseId, tableId, overlay],
   );
+
+  const remember = useCallback((step: UndoStep) => {
+    setUndoSteps((old) => [...old.slice(1 - UNDO_DEPTH), step]);
+  }, []);
+
+  const onCommit = useCallback(
+    (record: GridRecord, field: Field, value: CellValue) => {
+      const change = { recordId: record.id, field, value, previous: record.fields[field.id] };
+      commitCells([change]);
+      remember({ what: `edit of ${field.name}`, cells: [change], created: [] });
+    },
+    [commitCells, remember],
+  );
+
+  /** New records for a paste's rows past the end, WRITE_BATCH a request; a refused batch is
+   * created empty and its cells set one by one, so that each refusal shows on its cell. */
+  const createRows = useCallback(
+    async (rowsOfFields: { field: Field; value: CellValue }[][]): Promise<string[]> => {
+      const created: string[] = [];
+      for (const batch of chunks(rowsOfFields, WRITE_BATCH)) {
+        const cellsOf = (cells: { field: Field; value: CellValue }[]) =>
+          Object.fromEntries(cells.map((c) => [c.field.id, c.value]));
+        try {
+          const records = await createRecords(baseId, tableId, batch.map(cellsOf));
+          for (const record of records) loader.current?.append(record);
+          created.push(...records.map((r) => r.id));
+        } catch (e) {
+          if (!refused(e)) throw e;
+          const records = await createRecords(baseId, tableId, batch.map(() => ({})));
+          for (const record of records) loader.current?.append(record);
+          created.push(...records.map((r) => r.id));
+          commitCells(
+            records.flatMap((record, i) =>
+              (batch[i] ?? []).map((c) => ({ recordId: record.id, field: c.field, value: c.value, previous: null })),
+            ),
+          );
+        }
+      }
+      return created;
+    },
+    [baseId, tableId, commitCells],
+  );
+
+  const onPaste = useCallback(
+    async (cells: PastedCell[]) => {
+      const loaded = rowsRef.current;
+      const changes: CellChange[] = [];
+      const newRows = new Map<number, { field: Field; value: CellValue }[]>();
+      for (const cell of cells) {
+        if (cell.row >= loaded.length) {
+          newRows.set(cell.row, [...(newRows.get(cell.row) ?? []), { field: cell.field, value: cell.value }]);
+          continue;
+        }
+        const record = loaded[cell.row];
+        if (record) {
+          changes.push({ recordId: record.id, field: cell.field, value: cell.value, previous: record.fields[cell.field.id] });
+        }
+      }
+      commitCells(changes);
+      setPending((n) => n + 1);
+      try {
+        const created = await createRows([...newRows.keys()].sort((a, b) => a - b).map((row) => newRows.get(row) ?? []));
+        remember({ what: `paste of ${cells.length} cells`, cells: changes, created });
+      } catch (e) {
+        remember({ what: `paste of ${cells.length} cells`, cells: changes, created: [] });
+        setRefusal(`New rows were not created: ${describe(e)}`);
+      } finally {
+        setPending((n) => n - 1);
+      }
+    },
+    [commitCells, createRows, remember],
+  );
+
+  const undo = useCallback(async () => {
+    const step = undoSteps[undoSteps.length - 1];
+    if (!step) return;
+    setUndoSteps((old) => old.slice(0, -1));
+    commitCells(step.cells.map((c) => ({ ...c, value: c.previous, previous: c.value })));
+    if (!step.created.length) return;
+    setPending((n) => n + 1);
+    try {
+      for (const ids of chunks(step.created, WRITE_BATCH)) {
+        await deleteRecords(baseId, tableId, ids);
+        for (const id of ids) loader.current?.remove(id);
+      }
+    } catch (e) {
+      setRefusal(`Undo did not remove the new rows: ${describe(e)}`);
+    } finally {
+      setPending((n) => n - 1);
+    }
+  }, [undoSteps, commitCells, baseId, tableId]);
 
   if (error && !state) {
     return (
@@ -185,11 +363,14 @@ export function GridView({ baseId, tableId }: { baseId: string; tableId: string 
   }
   if (!state) return <p aria-busy="true">Loading table…</p>;
 
-  const fields = fieldsInOrder(state.table);
+  const fields = shownFields(viewState ?? stateOfView(undefined), fieldsInOrder(state.table));
+  const records = rows ?? [];
+  const lastStep = undoSteps[undoSteps.length - 1];
   const editable = roleAtLeast(state.role, "ROLE_EDITOR");
   const canChangeSchema = roleAtLeast(state.role, "ROLE_CREATOR");
 
-  const activeRecord = state.records[activeRow];
+  const activeRecord = records[activeRow];
+  const menuField = state.table.fields.find((f) => f.id === menuFieldId);
   const primary = fields[0];
 
   async function removeActiveRecord() {
@@ -198,8 +379,8 @@ export function GridView({ baseId, tableId }: { baseId: string; tableId: string 
     if (!window.confirm(`Delete the record ${name ? `"${name}"` : `in row ${activeRow + 1}`}?`)) return;
     setPending((n) => n + 1);
     try {
-      await deleteRecord(baseId, tableId, activeRecord.id);
-      setState((old) => old && { ...old, records: old.records.filter((r) => r.id !== activeRecord.id) });
+      await deleteRecords(baseId, tableId, [activeRecord.id]);
+      loader.current?.remove(activeRecord.id);
       setRefusal("");
     } catch (e) {
       setRefusal(describe(e));
@@ -212,15 +393,10 @@ export function GridView({ baseId, tableId }: { baseId: string; tableId: string 
     setAdding(true);
     try {
       const record = await createRecord(baseId, tableId, {});
-      const loaded = stateRef.current?.records ?? [];
-      const known = loaded.findIndex((r) => r.id === record.id);
-      // The live feed may have added it already.
-      const row = known >= 0 ? known : loaded.length;
-      setState((old) => {
-        if (!old || old.records.some((r) => r.id === record.id)) return old;
-        return { ...old, records: [...old.records, record] };
-      });
-      setRequest({ position: { row, col: 0 }, edit: true, nonce: Date.now() });
+      // Once only, even when the live feed brought it first.
+      loader.current?.append(record);
+      const row = loader.current?.positionOf(record.id) ?? -1;
+      if (row >= 0) setRequest({ position: { row, col: 0 }, edit: true, nonce: Date.now() });
     } catch (e) {
       setRefusal(describe(e));
     } finally {
@@ -230,58 +406,92 @@ export function GridView({ baseId, tableId }: { baseId: string; tableId: string 
 
   return (
     <section className="grid-view" aria-label={`Table ${state.table.name}`} aria-busy={pending > 0 || adding}>
-      <div className="toolbar">
-        {editable && (
-          <button type="button" className="primary" onClick={addRecord} disabled={adding}>
-            Add record
-          </button>
-        )}
-        <button type="button" onClick={() => activeRecord && setExpanded(activeRecord.id)} disabled={!activeRecord}>
-          Expand record
-        </button>
-        {editable && (
-          <button type="button" onClick={removeActiveRecord} disabled={!activeRecord}>
-            Delete record
-          </button>
-        )}
-        {canChangeSchema && (
-          <AddFieldForm
-            onAdd={async (spec) => {
-              const { table } = await createField(baseId, tableId, spec);
-              setState((old) => old && { ...old, table });
-            }}
-          />
-        )}
-        <span className="muted count">
-          {state.records.length}
-          {state.offset ? "+ records" : state.records.length === 1 ? " record" : " records"}
-        </span>
-      </div>
-      <p role="alert" className="error-text">
-        {refusal || error}
-      </p>
-      <Grid
-        label={state.table.name}
-        fields={fields}
-        records={state.records}
-        hasMore={!!state.offset}
-        editable={editable}
-        errors={errors}
-        request={request}
-        onVisibleRange={onVisibleRange}
-        onCommit={onCommit}
-        onActiveRow={setActiveRow}
-        onExpand={(record) => setExpanded(record.id)}
-      />
-      {expanded && (
-        <RecordDialog
+      <LinksScope baseId={baseId}>
+        <ViewBar
           baseId={baseId}
           tableId={tableId}
-          recordId={expanded}
-          fields={fields}
-          onClose={() => setExpanded(null)}
+          table={state.table}
+          role={state.role}
+          state={viewState ?? stateOfView(undefined)}
+          onChange={setViewState}
+          onTable={(table) => setState((old) => old && { ...old, table })}
         />
-      )}
+        <div className="toolbar">
+          {editable && (
+            <button type="button" className="primary" onClick={addRecord} disabled={adding}>
+              Add record
+            </button>
+          )}
+          <button type="button" onClick={() => activeRecord && setExpanded(activeRecord.id)} disabled={!activeRecord}>
+            Expand record
+          </button>
+          {editable && (
+            <button type="button" onClick={removeActiveRecord} disabled={!activeRecord}>
+              Delete record
+            </button>
+          )}
+          {editable && (
+            <button
+              type="button"
+              onClick={() => void undo()}
+              disabled={!lastStep}
+              aria-label={lastStep ? `Undo ${lastStep.what}` : "Undo"}
+              title={lastStep ? `Undo ${lastStep.what} (Ctrl+Z)` : "Nothing to undo"}
+            >
+              Undo
+            </button>
+          )}
+          {canChangeSchema && (
+            <AddFieldForm
+              onAdd={async (spec) => {
+                const { table } = await createField(baseId, tableId, spec);
+                setState((old) => old && { ...old, table });
+              }}
+            />
+          )}
+          <span className="muted count">
+            {rows && `${rows.length.toLocaleString("en-US")} ${rows.length === 1 ? "record" : "records"}`}
+          </span>
+        </div>
+        <p role="alert" className="error-text">
+          {refusal || error}
+        </p>
+        <Grid
+          label={state.table.name}
+          fields={fields}
+          key={queryKey}
+          records={records}
+          hasMore={rows === null}
+          editable={editable}
+          errors={errors}
+          request={request}
+          onVisibleRange={onVisibleRange}
+          onCommit={onCommit}
+          onActiveRow={setActiveRow}
+          onExpand={(record) => setExpanded(record.id)}
+          onPaste={(cells) => void onPaste(cells)}
+          onUndo={() => void undo()}
+          onFieldMenu={canChangeSchema ? (field) => setMenuFieldId(field.id) : undefined}
+        />
+        {expanded && (
+          <RecordDialog
+            baseId={baseId}
+            tableId={tableId}
+            recordId={expanded}
+            fields={fields}
+            onClose={() => setExpanded(null)}
+          />
+        )}
+        {menuField && (
+          <FieldMenu
+            baseId={baseId}
+            table={state.table}
+            field={menuField}
+            onTable={(table) => setState((old) => old && { ...old, table })}
+            onClose={() => setMenuFieldId(null)}
+          />
+        )}
+      </LinksScope>
     </section>
   );
 }

@@ -2,6 +2,8 @@
 
 import { useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { CellValue, Field } from "../api/types";
+import { LinkChips, LinkPicker } from "./LinkPicker";
+import { linkIds } from "./links";
 
 // Airtable's types whose values the platform computes: never edited in a cell.
 const COMPUTED = new Set([
@@ -20,7 +22,7 @@ const COMPUTED = new Set([
 const TEXT = new Set(["singleLineText", "email", "url", "phoneNumber"]);
 const NUMERIC = new Set(["number", "currency", "percent", "rating", "duration"]);
 
-export type EditorKind = "text" | "multiline" | "number" | "select" | "multiSelect" | "date" | "dateTime";
+export type EditorKind = "text" | "multiline" | "number" | "select" | "multiSelect" | "date" | "dateTime" | "links";
 
 /** The editor a field gets in the grid, or null when its cells are read-only here. */
 export function editorKind(field: Field): EditorKind | null {
@@ -32,6 +34,7 @@ export function editorKind(field: Field): EditorKind | null {
   if (field.type === "multipleSelects") return "multiSelect";
   if (field.type === "date") return "date";
   if (field.type === "dateTime") return "dateTime";
+  if (field.type === "multipleRecordLinks") return "links";
   return null;
 }
 
@@ -97,6 +100,7 @@ function itemText(item: unknown): string {
 /** The text an editor starts from for a stored value. */
 export function draftOf(field: Field, value: CellValue): string {
   if (field.type === "multipleSelects") return JSON.stringify(Array.isArray(value) ? value : []);
+  if (field.type === "multipleRecordLinks") return JSON.stringify(linkIds(value));
   if (value === null || value === undefined) return "";
   if (field.type === "dateTime" && typeof value === "string") {
     const d = new Date(value);
@@ -112,6 +116,10 @@ export function draftOf(field: Field, value: CellValue): string {
 export function valueOf(field: Field, kind: EditorKind, draft: string): CellValue {
   if (draft.trim() === "") return null;
   switch (kind) {
+    case "links": {
+      const ids = linkIds(draft);
+      return ids.length ? ids : null;
+    }
     case "multiSelect": {
       const names = JSON.parse(draft) as string[];
       return names.length ? names : null;
@@ -128,7 +136,27 @@ export function valueOf(field: Field, kind: EditorKind, draft: string): CellValu
   }
 }
 
+/** The value a pasted text stands for: as if typed into the cell's editor (a checkbox is
+ * checked by "checked", "true", "yes", "x" or "1"; select names are comma-separated). */
+export function pastedValue(field: Field, kind: EditorKind | null, text: string): CellValue {
+  if (field.type === "checkbox") return /^\s*(checked|true|yes|x|1|✓)\s*$/i.test(text);
+  if (!kind) return null;
+  if (kind === "multiSelect") {
+    const names = text.split(",").map((name) => name.trim()).filter(Boolean);
+    return names.length ? names : null;
+  }
+  // A date that does not parse goes as pasted, for the server to refuse with its reason.
+  if (kind === "dateTime" && Number.isNaN(new Date(text).getTime())) return text;
+  return valueOf(field, kind, text);
+}
+
+/** The colour a choice was given (Airtable's names, e.g. "blueLight2"), for styles.css. */
+function colorOf(field: Field, name: string): string | undefined {
+  return field.options?.choices?.find((choice) => choice.name === name)?.color;
+}
+
 export function CellContent({ field, value }: { field: Field; value: CellValue }) {
+  if (field.type === "multipleRecordLinks") return <LinkChips field={field} value={value} />;
   if (field.type === "checkbox") {
     return value ? (
       <span className="check" aria-label="Checked" role="img">
@@ -141,7 +169,7 @@ export function CellContent({ field, value }: { field: Field; value: CellValue }
     return (
       <>
         {names.map((name) => (
-          <span key={String(name)} className="pill">
+          <span key={String(name)} className="pill" data-color={colorOf(field, String(name))}>
             {String(name)}
           </span>
         ))}
@@ -212,6 +240,9 @@ export function CellEditor({ field, kind, initial, label, onCommit, onCancel }: 
     },
   };
 
+  if (kind === "links") {
+    return <LinkPicker field={field} initial={initial} onCommit={onCommit} onCancel={onCancel} />;
+  }
   if (kind === "multiline") {
     return <textarea {...common} rows={3} onChange={(e) => setDraft(e.target.value)} />;
   }
@@ -227,7 +258,7 @@ export function CellEditor({ field, kind, initial, label, onCommit, onCancel }: 
         onChange={(e) => setDraft(JSON.stringify(Array.from(e.target.selectedOptions, (o) => o.value)))}
       >
         {choices.map((choice) => (
-          <option key={choice.id ?? choice.name} value={choice.name}>
+          <option key={choice.id ?? choice.name} value={choice.name} data-color={choice.color}>
             {choice.name}
           </option>
         ))}
@@ -240,7 +271,7 @@ export function CellEditor({ field, kind, initial, label, onCommit, onCancel }: 
       <select {...common} onChange={(e) => setDraft(e.target.value)}>
         <option value="">(none)</option>
         {choices.map((choice) => (
-          <option key={choice.id ?? choice.name} value={choice.name}>
+          <option key={choice.id ?? choice.name} value={choice.name} data-color={choice.color}>
             {choice.name}
           </option>
         ))}

@@ -5,7 +5,7 @@ import { useId, useState, type FormEvent } from "react";
 import { describe } from "../api/errors";
 import { invitationInUrl } from "../api/members";
 import { signIn, signUp } from "../api/session";
-import { linkProps } from "../router";
+import { linkProps, navigate } from "../router";
 import "./sharing.css";
 
 export function AuthScreen({ mode }: { mode: "signIn" | "signUp" }) {
@@ -26,6 +26,8 @@ export function AuthScreen({ mode }: { mode: "signIn" | "signUp" }) {
     try {
       if (signingUp) await signUp(email.trim(), password, name.trim(), invitation?.token);
       else await signIn(email.trim(), password);
+      // Off the link: the shell takes an invitation link open while signed in for another's.
+      if (invitation) navigate("/", { replace: true });
     } catch (e) {
       setError(describe(e));
     } finally {
