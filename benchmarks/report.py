@@ -17,7 +17,7 @@ matplotlib.use("Agg")  # no display: draw to a file
 
 import matplotlib.pyplot as plt
 
-from benchmarks import feed, identity_costs
+from benchmarks import browser, feed, identity_costs
 from benchmarks.loadgen import PERCENTILES
 
 ROADMAP_MEMORY_MB = {
@@ -215,6 +215,8 @@ def markdown(data: dict[str, Any]) -> str:
     lines += external_pass_markdown(data.get("external_pass"), plan["capacity_factors"])
     if data.get("change_feed"):
         lines += ["", *feed.markdown(data["change_feed"])]
+    if data.get("browser"):
+        lines += ["", *browser.markdown(data["browser"], data["mode"])]
     if data.get("identity_costs"):
         lines += ["", *identity_costs.markdown(data["identity_costs"])]
     lines += ["", *codec_markdown(data["codec"])]

@@ -31,7 +31,7 @@ import grpc
 import nats
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
-from benchmarks import codec, feed, identity_costs, report
+from benchmarks import browser, codec, feed, identity_costs, report
 from benchmarks.echo import method_for
 from benchmarks.loadgen import PERCENTILES, Job
 from benchmarks.processes import (
@@ -43,7 +43,7 @@ from benchmarks.processes import (
     Watched,
     stop_all,
 )
-from benchmarks.scenarios import SCENARIOS, Call, Env, Scenario, Tier, User
+from benchmarks.scenarios import SCENARIOS, Call, Env, Scenario, Tier, User, data_table
 from services.registry import SERVICES
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -52,6 +52,8 @@ EXTERNAL_STORAGE = ("DATABASE_URL", "REDIS_URL", "NATS_URL")
 MAX_ERROR_RATIO = 0.001
 MIN_ACHIEVED_RATIO = 0.95
 IDLE = "idle, after start"
+# Every registered user's: the browser signs in with it.
+PASSWORD = "bench-horse-42"
 T = TypeVar("T")
 
 
@@ -184,7 +186,7 @@ def register_users(address: str, count: int) -> list[User]:
         for n in range(count):
             email = f"bench-{run_id}-{n}@example.com"
             reply = auth.Register(
-                auth_pb2.RegisterRequest(email=email, password="bench-horse-42", name=f"Bench {n}"),
+                auth_pb2.RegisterRequest(email=email, password=PASSWORD, name=f"Bench {n}"),
                 timeout=30,
             )
             users.append(User(reply.user.id, reply.user.tenant_id, email, reply.access_token))
@@ -578,6 +580,14 @@ def profile(suite: Suite, scenario: Scenario, out: Path) -> Path:
     return svg
 
 
+def in_browser(suite: Suite) -> dict[str, Any]:
+    """The web app's grid of the data plane's table in Chromium, as the table's owner."""
+    env = suite.scenario_env
+    assert suite.fabric.edge_address is not None
+    table = data_table(env)
+    return browser.run(suite.fabric.edge_address, table, env.users[0], PASSWORD, env.table_records)
+
+
 def on_external_storage(
     plan: Plan, embedded_env: dict[str, str], scenarios: list[Scenario], keep: bool
 ) -> dict[str, Any]:
@@ -640,7 +650,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     scenarios = [s for s in SCENARIOS if args.only is None or args.only in s.name]
     with_feed = args.only is None or args.only in feed.NAME
-    if not scenarios and not with_feed:
+    with_browser = args.only is None or args.only in browser.NAME
+    if not scenarios and not with_feed and not with_browser:
         raise SystemExit(f"no scenario matches {args.only!r}")
     profiled = [s for s in scenarios if args.profile is not None and args.profile in s.name][:1]
     if args.profile is not None and not profiled:
@@ -695,6 +706,14 @@ def main(argv: list[str] | None = None) -> int:
                 # Errors or missing deliveries break the run, like a broken scenario.
                 if change_feed["errors"]:
                     suite.failed(feed.NAME, "; ".join(change_feed["errors"]))
+        grid_in_browser = None
+        if with_browser:
+            print(f"  {browser.NAME}: first rows and jumps in Chromium")
+            grid_in_browser = suite.attempt(browser.NAME, "browser", partial(in_browser, suite))
+            if grid_in_browser is not None:
+                print(f"  {browser.NAME}: {browser.line(grid_in_browser)}")
+                if grid_in_browser["errors"]:
+                    suite.failed(browser.NAME, "; ".join(grid_in_browser["errors"]))
         profiles = [str(profile(suite, s, args.out)) for s in profiled if s in ran]
         suite.solo_memory(ran)
         memory = suite.memory
@@ -726,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
         "codec": codecs,
         "identity_costs": identity,
         "change_feed": change_feed,
+        "browser": grid_in_browser,
         "external_pass": external_pass,
         "profiles": profiles,
         "failures": failures,
@@ -753,6 +773,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
     if change_feed is not None and change_feed["misses"]:
         missed.append(feed.NAME)
+    if grid_in_browser is not None and grid_in_browser["misses"]:
+        missed.append(browser.NAME)
     if missed and not args.quick:
         print(f"FAILED: target missed at the stated load by {', '.join(missed)}", file=sys.stderr)
         return 1

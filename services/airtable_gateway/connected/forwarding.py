@@ -18,7 +18,7 @@ from services.airtable_gateway.connected.airtable import (
     Query,
     Target,
 )
-from services.shared.errors import InvalidArgument
+from services.shared.errors import FailedPrecondition, InvalidArgument
 from services.shared.ids import looks_like
 
 MAX_BATCH = 10
@@ -35,6 +35,12 @@ class Forwarder:
         self, target: Target, request: pb.ListRecordsRequest
     ) -> pb.ListRecordsResponse:
         _check_table(request.table)
+        if request.start or request.count_total:
+            # Airtable's API pages by offset only and never counts a listing.
+            raise FailedPrecondition(
+                "start and count_total are for native bases only: page a connected base by offset",
+                reason="NOT_NATIVE",
+            )
         _check_list(request)
         options = _list_options(request)
         # Airtable takes time zone and locale only in the query, even when listing by POST.

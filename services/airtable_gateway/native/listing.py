@@ -1,5 +1,6 @@
-"""ListRecords: one page of a table, filtered and sorted in the database whenever the formulas
-translate to SQL, and evaluated in Python over the candidates when they do not."""
+"""ListRecords: one page of a table, from an offset or any position (with the total when asked),
+filtered and sorted in the database whenever the formulas translate to SQL, and evaluated in
+Python over the candidates when they do not."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pyat.airtable.v1 import airtable_gateway_pb2 as pb
-from sqlalchemy import Select, TextClause, TextualSelect, select, text
+from sqlalchemy import Select, TextClause, TextualSelect, func, select, text
 
 from services.airtable_gateway.native.computed import LINK_DERIVED, Computed, formula_record
 from services.airtable_gateway.native.formulas import RECORDS_SCANNED, Formulas, Translation
@@ -75,6 +76,12 @@ class Listing:
             )
         if request.max_records < 0:
             raise InvalidArgument("max_records cannot be negative", fields={"max_records": "< 0"})
+        if request.start < 0:
+            raise InvalidArgument("start cannot be negative", fields={"start": "< 0"})
+        if request.start and request.offset:
+            raise InvalidArgument(
+                "give start or offset, not both", fields={"start": "not with an offset"}
+            )
         spec = output_spec(request.output)
         names = [*request.fields, *(sort.field for sort in request.sorts)]
         table = await self._schemas.get(caller, request.base_id, request.table, names, request.view)
@@ -86,34 +93,53 @@ class Listing:
             [(key.field_id, key.descending) for key in query.sorts],
             request.max_records,
         )
-        position = self._offsets.position(request.offset, digest) if request.offset else 0
+        position = (
+            self._offsets.position(request.offset, digest) if request.offset else request.start
+        )
         limit = page_size
         if request.max_records:
             limit = min(page_size, request.max_records - position)
+        # One more than the page, to tell whether another follows.
+        wanted = limit + 1 if limit > 0 else 0
         scope = Scope(caller.tenant_id, request.base_id, table.id)
         rows: list[Row] = []
-        if limit > 0:
+        total = 0
+        if wanted or request.count_total:
             try:
-                rows = await self._rows(caller, scope, query, position, limit + 1)
+                rows, total = await self._rows(
+                    caller, scope, query, position, wanted, request.count_total
+                )
             except InvalidArgument:
                 # A formula may name a field made since the table was cached: retry once.
                 fresh = await self._schemas.fetch(caller, request.base_id, table.id)
                 if fresh.pb.version == table.pb.version:
                     raise
                 table, query = fresh, replace(query, table=fresh)
-                rows = await self._rows(caller, scope, query, position, limit + 1)
+                rows, total = await self._rows(
+                    caller, scope, query, position, wanted, request.count_total
+                )
         more = len(rows) > limit and position + limit != request.max_records
-        rows = rows[:limit]
+        rows = rows[: max(limit, 0)]
         answer = pb.ListRecordsResponse(
             records=await self._renderer.records(caller, request.base_id, table, rows, spec, fields)
         )
         if more:
             answer.offset = self._offsets.issue(digest, position + len(rows))
+        if request.count_total:
+            answer.total = min(total, request.max_records) if request.max_records else total
         return answer
 
     async def _rows(
-        self, caller: Caller, scope: Scope, query: Query, position: int, count: int
-    ) -> list[Row]:
+        self,
+        caller: Caller,
+        scope: Scope,
+        query: Query,
+        position: int,
+        count: int,
+        count_total: bool,
+    ) -> tuple[list[Row], int]:
+        """Up to `count` rows from `position` on, and how many the query matches in all when
+        `count_total` (else 0)."""
         table, zone = query.table, query.time_zone
         conditions: list[TextClause] = []
         untranslated: list[str] = []
@@ -133,7 +159,8 @@ class Listing:
             if number == 0 and not sort.params:
                 index = self._sort_indexes.ensure(table.id, key.field_id, sort.sql)
             orders.append(_order(sort, key, f"s{number}"))
-        statement = select(*ROW_COLUMNS).where(*scope.where(literal_table=True), *conditions)
+        where = (*scope.where(literal_table=True), *conditions)
+        statement = select(*ROW_COLUMNS).where(*where)
         if untranslated or len(orders) < len(query.sorts):
             return await self._python_page(
                 caller, scope, statement, query, untranslated, position, count
@@ -142,9 +169,17 @@ class Listing:
         page: Select[Any] | TextualSelect = ordered
         if index is not None and self._db.is_sqlite:
             page = with_index(ordered, index)
+        rows: list[Row] = []
+        total = 0
         async with self._db.read() as session:
-            found = await session.execute(page)
-        return [to_row(values) for values in found.all()]
+            if count:
+                rows = [to_row(values) for values in (await session.execute(page)).all()]
+            if count_total:
+                total = (
+                    await session.scalar(select(func.count()).select_from(records).where(*where))
+                    or 0
+                )
+        return rows, total
 
     async def _python_page(
         self,
@@ -155,8 +190,9 @@ class Listing:
         filters: Sequence[str],
         position: int,
         count: int,
-    ) -> list[Row]:
-        """Filter and sort the candidates SQL left over by evaluating the formulas in batches."""
+    ) -> tuple[list[Row], int]:
+        """Filter and sort the candidates SQL left over by evaluating the formulas in batches:
+        `count` of them from `position` on, and how many were kept in all."""
         table = query.table
         formulas = [*filters, *(f"{{{key.field_id}}}" for key in query.sorts)]
         derived = [field for field in table.fields if field.type in LINK_DERIVED]
@@ -193,7 +229,7 @@ class Listing:
             kept.sort(
                 key=lambda item: _sort_value(item[1][index]), reverse=query.sorts[index].descending
             )
-        return [row for row, _ in kept[position : position + count]]
+        return [row for row, _ in kept[position : position + count]], len(kept)
 
 
 def _over_budget(filtered: bool) -> InvalidArgument:
