@@ -59,8 +59,9 @@ records = Table(
     Column("last_modified_time", UTCDateTime(), nullable=False),
     Column("created_by", String(17), nullable=False),
     Column("last_modified_by", String(17), nullable=False),
-    # Every page is read in this order within one table.
-    Index("ix_airtable_records_tenant_table_number", "tenant_id", "table_id", "auto_number"),
+    # Every page is read in this order within one table, which listings name by its whole
+    # scope: a page at any position, and a table's count, come from the index alone.
+    Index("ix_airtable_records_scope_number", "tenant_id", "base_id", "table_id", "auto_number"),
 )
 
 counters = Table(
