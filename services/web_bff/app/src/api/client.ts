@@ -2,7 +2,7 @@
 // google.api.http options in proto/pyat/**) and Airtable's /v0 records API.
 
 import { ApiError } from "./errors";
-import { apiJson, authorizedFetch } from "./session";
+import { apiJson, authorizedFetch, jsonBody } from "./session";
 import type {
   Base,
   CellValue,
@@ -22,10 +22,6 @@ import type {
 import type { RowsQuery } from "../views/query";
 
 const enc = encodeURIComponent;
-
-function jsonBody(method: string, body: unknown): RequestInit {
-  return { method, body: JSON.stringify(body), headers: { "Content-Type": "application/json" } };
-}
 
 export async function getMe(): Promise<User> {
   const answer = await apiJson<{ user: User }>("/v1/users/me");
@@ -74,6 +70,11 @@ export async function getBase(baseId: string): Promise<Base> {
   return answer.base;
 }
 
+export async function getTable(baseId: string, tableId: string): Promise<Table> {
+  const answer = await apiJson<{ table: Table }>(`/v1/bases/${enc(baseId)}/tables/${enc(tableId)}`);
+  return normalizeTable(answer.table);
+}
+
 export async function listTables(baseId: string): Promise<Table[]> {
   const answer = await apiJson<{ tables?: Table[] }>(`/v1/bases/${enc(baseId)}/tables`);
   return (answer.tables ?? []).map(normalizeTable);
@@ -101,7 +102,7 @@ export async function createField(
   return { field: answer.field, table: normalizeTable(answer.table) };
 }
 
-function normalizeTable(table: Table): Table {
+export function normalizeTable(table: Table): Table {
   return { ...table, fields: table.fields ?? [], views: table.views ?? [] };
 }
 

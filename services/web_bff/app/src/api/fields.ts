@@ -1,7 +1,9 @@
 // Changing a table's fields (schema-service UpdateField / DeleteField) and finding the records
 // a link field can point at (Airtable's list records, by formula).
 
-import { apiJson } from "./session";
+import { getTable, normalizeTable } from "./client";
+import { fieldRef, stringLiteral } from "./formulas";
+import { apiJson, jsonBody } from "./session";
 import type { Field, FieldOptions, Table } from "./types";
 
 const enc = encodeURIComponent;
@@ -21,10 +23,6 @@ function fieldPath(baseId: string, tableId: string, fieldId: string): string {
   return `/v1/bases/${enc(baseId)}/tables/${enc(tableId)}/fields/${enc(fieldId)}`;
 }
 
-function withLists(table: Table): Table {
-  return { ...table, fields: table.fields ?? [], views: table.views ?? [] };
-}
-
 /** Renames, describes, retypes or reconfigures a field; the answer is the whole table. */
 export async function updateField(
   baseId: string,
@@ -32,30 +30,18 @@ export async function updateField(
   fieldId: string,
   change: FieldChange,
 ): Promise<{ field: Field; table: Table }> {
-  const answer = await apiJson<{ field: Field; table: Table }>(fieldPath(baseId, tableId, fieldId), {
-    method: "PATCH",
-    body: JSON.stringify(change),
-    headers: { "Content-Type": "application/json" },
-  });
-  return { field: answer.field, table: withLists(answer.table) };
+  const answer = await apiJson<{ field: Field; table: Table }>(
+    fieldPath(baseId, tableId, fieldId),
+    jsonBody("PATCH", change),
+  );
+  return { field: answer.field, table: normalizeTable(answer.table) };
 }
 
 /** Deletes a field, then reads the table back (deleting a link also drops its inverse, which
  * may be in this same table). */
 export async function deleteField(baseId: string, tableId: string, fieldId: string): Promise<Table> {
   await apiJson(fieldPath(baseId, tableId, fieldId), { method: "DELETE" });
-  const answer = await apiJson<{ table: Table }>(`/v1/bases/${enc(baseId)}/tables/${enc(tableId)}`);
-  return withLists(answer.table);
-}
-
-/** `text` as a formula string literal. */
-export function formulaString(text: string): string {
-  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
-}
-
-/** A reference to the field named `name` in a formula. */
-export function fieldReference(name: string): string {
-  return `{${name.replace(/\\/g, "\\\\").replace(/}/g, "\\}")}}`;
+  return getTable(baseId, tableId);
 }
 
 export interface NamedRecord {
@@ -72,16 +58,7 @@ const AS_TEXT = { cellFormat: "string", timeZone: "UTC", userLocale: "en-us", re
 async function primaryValuesWhere(baseId: string, table: Table, formula: string): Promise<NamedRecord[]> {
   const answer = await apiJson<{ records?: { id: string; fields?: Record<string, unknown> }[] }>(
     `/v0/${enc(baseId)}/${enc(table.id)}/listRecords`,
-    {
-      method: "POST",
-      body: JSON.stringify({
-        ...AS_TEXT,
-        fields: [table.primary_field_id],
-        filterByFormula: formula,
-        pageSize: LOOKUP_BATCH,
-      }),
-      headers: { "Content-Type": "application/json" },
-    },
+    jsonBody("POST", { ...AS_TEXT, fields: [table.primary_field_id], filterByFormula: formula, pageSize: LOOKUP_BATCH }),
   );
   return (answer.records ?? []).map((r) => ({ id: r.id, name: String(r.fields?.[table.primary_field_id] ?? "") }));
 }
@@ -92,7 +69,7 @@ export function searchRecords(baseId: string, table: Table, text: string): Promi
   const primary = table.fields.find((f) => f.id === table.primary_field_id);
   const term = text.trim();
   const formula =
-    term && primary ? `SEARCH(LOWER(${formulaString(term)}), LOWER(${fieldReference(primary.name)}))` : "";
+    term && primary ? `SEARCH(LOWER(${stringLiteral(term)}), LOWER(${fieldRef(primary.name)}))` : "";
   return primaryValuesWhere(baseId, table, formula);
 }
 

@@ -1,7 +1,7 @@
 // Sharing a workspace: its members and their roles, invitations by email, and the
 // invitations addressed to the signed-in user (workspace-service's transcoded /v1 routes).
 
-import { apiJson } from "./session";
+import { apiJson, jsonBody } from "./session";
 import type { Role, User, Workspace } from "./types";
 
 const enc = encodeURIComponent;
@@ -43,9 +43,6 @@ export function roleLabel(role: Role | undefined): string {
   return ROLE_CHOICES.find((c) => c.role === role)?.label ?? "No role";
 }
 
-function sent(method: string, body: unknown): RequestInit {
-  return { method, body: JSON.stringify(body) };
-}
 
 export async function listMembers(workspaceId: string): Promise<MemberProfile[]> {
   const answer = await apiJson<{ members?: Member[] }>(`/v1/workspaces/${enc(workspaceId)}/members`);
@@ -60,7 +57,7 @@ export async function listMembers(workspaceId: string): Promise<MemberProfile[]>
 export async function updateMember(workspaceId: string, userId: string, role: Role): Promise<Member> {
   const answer = await apiJson<{ member: Member }>(
     `/v1/workspaces/${enc(workspaceId)}/members/${enc(userId)}`,
-    sent("PATCH", { role }),
+    jsonBody("PATCH", { role }),
   );
   return answer.member;
 }
@@ -78,7 +75,7 @@ export interface Invited {
 export async function createInvitation(workspaceId: string, email: string, role: Role): Promise<Invited> {
   const answer = await apiJson<{ invitation: Invitation; signup_token?: string }>(
     `/v1/workspaces/${enc(workspaceId)}/invitations`,
-    sent("POST", { email, role }),
+    jsonBody("POST", { email, role }),
   );
   return { invitation: answer.invitation, signupToken: answer.signup_token ?? "" };
 }
@@ -100,7 +97,7 @@ export async function listMyInvitations(): Promise<Invitation[]> {
 export async function acceptInvitation(invitationId: string): Promise<Workspace> {
   const answer = await apiJson<{ workspace: Workspace }>(
     `/v1/invitations/${enc(invitationId)}:accept`,
-    sent("POST", {}),
+    jsonBody("POST", {}),
   );
   return answer.workspace;
 }

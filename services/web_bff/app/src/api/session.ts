@@ -137,6 +137,11 @@ export async function authorizedFetch(path: string, init: RequestInit = {}): Pro
   return fetch(path, withBearer(init, accessToken as string));
 }
 
+/** The request options for sending `body` as JSON. */
+export function jsonBody(method: string, body: unknown): RequestInit {
+  return { method, body: JSON.stringify(body), headers: { "Content-Type": "application/json" } };
+}
+
 /** A JSON call as the signed-in user; throws ApiError with the server's message on failure. */
 export async function apiJson<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await authorizedFetch(path, init);

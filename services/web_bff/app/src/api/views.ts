@@ -1,8 +1,8 @@
 // Saved views (schema-service CreateView / UpdateView / DeleteView), the table they belong to
 // (GetTable), and a check of a filter formula by asking web-bff for one row of it.
 
-import { apiJson } from "./session";
-import type { Table, View } from "./types";
+import { apiJson, jsonBody } from "./session";
+import type { View } from "./types";
 
 const enc = encodeURIComponent;
 
@@ -15,15 +15,6 @@ export interface ViewSettings {
 
 function tablePath(baseId: string, tableId: string): string {
   return `/v1/bases/${enc(baseId)}/tables/${enc(tableId)}`;
-}
-
-function jsonBody(method: string, body: unknown): RequestInit {
-  return { method, body: JSON.stringify(body), headers: { "Content-Type": "application/json" } };
-}
-
-export async function getTable(baseId: string, tableId: string): Promise<Table> {
-  const answer = await apiJson<{ table: Table }>(tablePath(baseId, tableId));
-  return { ...answer.table, fields: answer.table.fields ?? [], views: answer.table.views ?? [] };
 }
 
 export async function createView(baseId: string, tableId: string, name: string): Promise<View> {

@@ -4,7 +4,8 @@
 import { useState } from "react";
 import { describe } from "../api/errors";
 import { roleAtLeast, type Field, type Role, type Table, type View } from "../api/types";
-import { checkFilter, createView, deleteView, getTable, updateView } from "../api/views";
+import { getTable } from "../api/client";
+import { checkFilter, createView, deleteView, updateView } from "../api/views";
 import { FilterPanel } from "./FilterPanel";
 import { filterOf } from "./filters";
 import { HideFieldsPanel } from "./HideFieldsPanel";

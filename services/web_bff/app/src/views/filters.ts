@@ -1,6 +1,7 @@
 // The filter builder's model: conditions (field, operator, value) joined by AND or OR, written
 // as an Airtable formula, and read back from one when it has exactly the builder's shape.
 
+import { fieldRef, stringLiteral } from "../api/formulas";
 import type { Field } from "../api/types";
 
 export type Conjunction = "AND" | "OR";
@@ -91,16 +92,6 @@ export function operatorsFor(field: Field): Operator[] {
 
 export function needsValue(op: Operator): boolean {
   return !["checked", "notChecked", "isEmpty", "isNotEmpty"].includes(op);
-}
-
-/** A field reference: its name in braces, with "\" and "}" escaped. */
-export function fieldRef(name: string): string {
-  return `{${name.replace(/\\/g, "\\\\").replace(/}/g, "\\}")}}`;
-}
-
-/** A string literal: single-quoted, with "\" and "'" escaped. */
-export function stringLiteral(value: string): string {
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
 /** The formula of one condition; "" while it lacks what it needs (it then filters nothing). */
