@@ -88,11 +88,11 @@ ci: check-gen check-web lint breaking validate-envoy test
 .PHONY: bench bench-quick
 
 ## bench: the full benchmark suite (minutes); fails when a target is missed at the stated load
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(BIN)/python -m benchmarks.run
 
 ## bench-quick: the same suite for a few seconds per scenario (CI's smoke test; never judges times)
-bench-quick: $(STAMP)
+bench-quick: $(STAMP) browser
 	$(BIN)/python -m benchmarks.run --quick
 
 clean:
