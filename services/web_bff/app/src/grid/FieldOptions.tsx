@@ -2,7 +2,7 @@
 // colours, precision, currency symbol, formula, linked table, rating scale), shared by the
 // add-field form and the field menu.
 
-import { useEffect, useId, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { describe } from "../api/errors";
 import type { Choice, FieldOptions, Table } from "../api/types";
 import { useLinks } from "./links";
@@ -240,14 +240,25 @@ function LinkedTableChoice({
 function ChoicesEditor({ choices, onChange }: { choices: Choice[]; onChange: (choices: Choice[]) => void }) {
   const id = useId();
   const [adding, setAdding] = useState("");
+  // The choices at the end of `choices` that come from the box as typed so far. They count at
+  // once, so a form submitted straight from the box keeps them, and nothing moves on leaving it
+  // (a click on a button that moved would be lost).
+  const typed = useRef(0);
+  typed.current = Math.min(typed.current, choices.length);
+  const kept = choices.slice(0, choices.length - typed.current);
 
-  // What is typed in the box counts even when nobody pressed "Add": it is added on leaving it.
-  function addTyped() {
-    const names = adding.split(",").map((n) => n.trim()).filter(Boolean);
-    if (!names.length) return;
-    const known = new Set(choices.map((c) => c.name));
+  function type(text: string) {
+    setAdding(text);
+    const known = new Set(kept.map((c) => c.name));
+    const names = text.split(",").map((n) => n.trim()).filter(Boolean);
     const fresh = names.filter((n, i) => !known.has(n) && names.indexOf(n) === i);
-    onChange([...choices, ...fresh.map((name) => ({ name }))]);
+    typed.current = fresh.length;
+    onChange([...kept, ...fresh.map((name) => ({ name }))]);
+  }
+
+  /** The box's choices stay; the box empties for more. */
+  function addTyped() {
+    typed.current = 0;
     setAdding("");
   }
 
@@ -262,6 +273,10 @@ function ChoicesEditor({ choices, onChange }: { choices: Choice[]; onChange: (ch
 
   const update = (index: number, change: Partial<Choice>) =>
     onChange(choices.map((c, i) => (i === index ? { ...c, ...change } : c)));
+  const remove = (index: number) => {
+    if (index >= kept.length) typed.current -= 1;
+    onChange(choices.filter((_, j) => j !== index));
+  };
 
   return (
     <fieldset className="field-options choices">
@@ -290,7 +305,7 @@ function ChoicesEditor({ choices, onChange }: { choices: Choice[]; onChange: (ch
             <button
               type="button"
               aria-label={`Remove ${choice.name || `choice ${i + 1}`}`}
-              onClick={() => onChange(choices.filter((_, j) => j !== i))}
+              onClick={() => remove(i)}
             >
               ×
             </button>
@@ -302,9 +317,8 @@ function ChoicesEditor({ choices, onChange }: { choices: Choice[]; onChange: (ch
         <input
           id={`${id}-add`}
           value={adding}
-          onChange={(e) => setAdding(e.target.value)}
+          onChange={(e) => type(e.target.value)}
           onKeyDown={onAddKey}
-          onBlur={addTyped}
         />
         <button type="button" onClick={addTyped}>
           Add choice
