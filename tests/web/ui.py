@@ -36,7 +36,8 @@ async def cell_in(page: Page, row: int, column: str) -> Locator:
 
 
 def column_header(page: Page, column: str) -> Locator:
-    """A column's header by the field's name (its accessible name goes on with the menu's)."""
+    """A column's header by its field's name (the header's accessible name goes on with
+    "(read-only)" and its menu button's label)."""
     return page.get_by_role("columnheader", name=re.compile(rf"^{re.escape(column)}(\s|$)"))
 
 

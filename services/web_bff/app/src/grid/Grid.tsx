@@ -190,7 +190,8 @@ export function Grid(props: GridProps) {
     [records.length, colCount, scrollIntoView],
   );
 
-  const lastNonce = useRef<number | null>(null);
+  // A request made before this grid mounted (another query's) is not for it.
+  const lastNonce = useRef<number | null>(request?.nonce ?? null);
   useEffect(() => {
     if (!request || request.nonce === lastNonce.current) return;
     if (request.position.row >= records.length) return; // not loaded yet: try again when it is
