@@ -161,23 +161,6 @@ export async function getGridRows(
   return { records, total: Math.max(answer.total ?? 0, start + records.length) };
 }
 
-export interface RecordDetail {
-  record: GridRecord;
-  /** By link field id, the linked records' primary values (from web-bff's GetRecord). */
-  linked: Record<string, { id: string; name: string }[]>;
-}
-
-/** One record for the expanded view: web-bff's GetRecord. */
-export async function getRecordDetail(baseId: string, tableId: string, recordId: string): Promise<RecordDetail> {
-  const answer = await apiJson<{ record: ProtoRecord; linked?: Record<string, { records?: { id: string; name: string }[] }> }>(
-    `/v1/web/bases/${enc(baseId)}/tables/${enc(tableId)}/records/${enc(recordId)}`,
-  );
-  const linked = Object.fromEntries(
-    Object.entries(answer.linked ?? {}).map(([fieldId, list]) => [fieldId, list.records ?? []]),
-  );
-  return { record: fromProto(answer.record), linked };
-}
-
 export async function createRecord(
   baseId: string,
   tableId: string,

@@ -372,6 +372,10 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
   const activeRecord = records[activeRow];
   const menuField = state.table.fields.find((f) => f.id === menuFieldId);
   const primary = fields[0];
+  // The expanded record's row, and its loaded neighbours for the dialog's previous and next.
+  const expandedAt = expanded ? records.findIndex((r) => r?.id === expanded) : -1;
+  const previousRecord = expandedAt > 0 ? records[expandedAt - 1] : undefined;
+  const nextRecord = expandedAt >= 0 ? records[expandedAt + 1] : undefined;
 
   async function removeActiveRecord() {
     if (!activeRecord) return;
@@ -475,10 +479,16 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
         />
         {expanded && (
           <RecordDialog
-            baseId={baseId}
-            tableId={tableId}
-            recordId={expanded}
+            record={records[expandedAt]}
             fields={fields}
+            hiddenFields={fieldsInOrder(state.table).filter((f) => !fields.includes(f))}
+            editable={editable}
+            errors={errors}
+            position={expandedAt}
+            total={records.length}
+            onCommit={onCommit}
+            onPrevious={previousRecord && (() => setExpanded(previousRecord.id))}
+            onNext={nextRecord && (() => setExpanded(nextRecord.id))}
             onClose={() => setExpanded(null)}
           />
         )}

@@ -151,7 +151,7 @@ export function pastedValue(field: Field, kind: EditorKind | null, text: string)
 }
 
 /** The colour a choice was given (Airtable's names, e.g. "blueLight2"), for styles.css. */
-function colorOf(field: Field, name: string): string | undefined {
+export function colorOf(field: Field, name: string): string | undefined {
   return field.options?.choices?.find((choice) => choice.name === name)?.color;
 }
 
