@@ -16,8 +16,6 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Response, expect
 
 from tests.contract.test_auth import PASSWORD
-from tests.web.test_sharing import invite, join_by_link, open_share, session_token, signup_link
-from tests.web.test_views import names, open_panel
 from tests.web.ui import (
     ApiTable,
     add_field,
@@ -26,13 +24,20 @@ from tests.web.ui import (
     change_field,
     edit_cell,
     grid_cell,
+    invite,
+    join_by_link,
     link_records,
+    names,
     new_email,
     open_new_table,
+    open_panel,
+    open_share,
     paste,
     person,
     saved,
+    session_token,
     sign_up,
+    signup_link,
 )
 
 RECORDS = [f"Task {n:02d}" for n in range(1, 21)]

@@ -12,9 +12,19 @@ from typing import Any
 import httpx
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests.web.test_sharing import invite, join_by_link, signup_link
-from tests.web.test_views import open_panel
-from tests.web.ui import ApiTable, cell_in, edit_cell, new_email, person, saved, sign_in
+from tests.web.ui import (
+    ApiTable,
+    cell_in,
+    edit_cell,
+    invite,
+    join_by_link,
+    new_email,
+    open_panel,
+    person,
+    saved,
+    sign_in,
+    signup_link,
+)
 
 FIELDS: list[dict[str, Any]] = [
     {"name": "Name", "type": "singleLineText"},

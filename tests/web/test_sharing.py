@@ -7,67 +7,28 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.contract.test_auth import PASSWORD
-from tests.web.conftest import WAIT_MS
-from tests.web.ui import add_record, cell_at, grid_cell, new_email, open_new_table, saved, sign_up
-
-OWNER = "Ada Lovelace"  # ui.sign_up's name
-COLLEAGUE = "Grace Hopper"
-
-
-@asynccontextmanager
-async def second_person(browser: Browser, edge: str) -> AsyncIterator[Page]:
-    """A page in a browser profile of its own: another person at another computer."""
-    profile = await browser.new_context(base_url=edge, viewport={"width": 1400, "height": 900})
-    profile.set_default_timeout(WAIT_MS)
-    try:
-        yield await profile.new_page()
-    finally:
-        await profile.close()
-
-
-async def open_share(page: Page, workspace: str) -> Locator:
-    await page.goto("/")
-    await page.get_by_role("button", name=f"Share {workspace}").click()
-    dialog = page.get_by_role("dialog", name=f"Share {workspace}")
-    await expect(dialog.get_by_label(f"Role of {OWNER}")).to_be_visible()
-    return dialog
-
-
-async def invite(dialog: Locator, email: str, role: str) -> None:
-    await dialog.get_by_label("Email to invite").fill(email)
-    await dialog.get_by_label("Role", exact=True).select_option(label=role)
-    await dialog.get_by_role("button", name="Invite", exact=True).click()
-
-
-async def signup_link(dialog: Locator, email: str) -> str:
-    link = dialog.get_by_label(f"Signup link for {email}")
-    await expect(link).to_have_value(re.compile(r"/signup\?invitation=inv_"))
-    return await link.input_value()
-
-
-async def join_by_link(
-    page: Page, link: str, email: str, workspace: str, screenshot: Path | None = None
-) -> None:
-    """Sign up by an invitation link, then accept the invitation on the home page."""
-    await page.goto(link)
-    await expect(page.get_by_text("You were invited to join")).to_contain_text(workspace)
-    await expect(page.get_by_label("Email")).to_have_value(email)
-    if screenshot:
-        await page.screenshot(path=screenshot)
-    await page.get_by_label("Name").fill(COLLEAGUE)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign up").click()
-    await expect(page.get_by_role("heading", name="Home")).to_be_visible()
-    await page.get_by_role("button", name=f"Accept invitation to {workspace}").click()
-    await expect(page.get_by_role("region", name=f"Workspace {workspace}")).to_be_visible()
+from tests.web.ui import (
+    COLLEAGUE,
+    OWNER,
+    add_record,
+    cell_at,
+    grid_cell,
+    invite,
+    join_by_link,
+    new_email,
+    open_new_table,
+    open_share,
+    person,
+    saved,
+    session_token,
+    sign_up,
+    signup_link,
+)
 
 
 async def rename_first(page: Page, name: str) -> float:
@@ -78,16 +39,6 @@ async def rename_first(page: Page, name: str) -> float:
     sent = time.monotonic()
     await editor.press("Enter")
     return sent
-
-
-async def session_token(page: Page) -> str:
-    """The access token of the page's session, from its refresh cookie (as the app gets it)."""
-    answer = await page.context.request.post(
-        "/app/session/refresh", data={}, headers={"Content-Type": "application/json"}
-    )
-    assert answer.ok, await answer.text()
-    token: str = (await answer.json())["access_token"]
-    return token
 
 
 async def test_invited_editor_joins_by_link_and_edits_travel_live_both_ways(
@@ -116,7 +67,7 @@ async def test_invited_editor_joins_by_link_and_edits_travel_live_both_ways(
     await page.screenshot(path=artifacts / "sharing-1-invited.png")
     await dialog.get_by_role("button", name="Close").click()
 
-    async with second_person(browser, edge) as other:
+    async with person(browser, edge) as other:
         await join_by_link(
             other, link, colleague, "Team", screenshot=artifacts / "sharing-2-signup.png"
         )
@@ -165,7 +116,7 @@ async def test_read_only_member_can_look_but_not_change(
     await invite(await open_share(page, "Books"), colleague, "Read-only")
     link = await signup_link(page.get_by_role("dialog"), colleague)
 
-    async with second_person(browser, edge) as other:
+    async with person(browser, edge) as other:
         await join_by_link(other, link, colleague, "Books")
         region = other.get_by_role("region", name="Workspace Books")
         await expect(region.get_by_text("Read-only", exact=True)).to_be_visible()
@@ -238,7 +189,7 @@ async def test_owner_manages_members_and_removal_takes_access_away(
     await invite(dialog, colleague, "Editor")
     link = await signup_link(dialog, colleague)
 
-    async with second_person(browser, edge) as other:
+    async with person(browser, edge) as other:
         await join_by_link(other, link, colleague, "Ops")
         await other.goto(table_url)
         await expect(grid_cell(other, "Night")).to_be_visible()

@@ -8,10 +8,10 @@ import re
 from typing import Any
 
 import httpx
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Page, expect
 
 from tests.contract.test_auth import PASSWORD
-from tests.web.ui import ApiTable, new_email, sign_in
+from tests.web.ui import ApiTable, names, new_email, open_panel, sign_in
 
 # A field whose name needs escaping in a formula, with values that need it too.
 TAG = 'Tag {a}\\b "q"'
@@ -44,18 +44,6 @@ async def open_fruit(page: Page, edge: str) -> ApiTable:
     )
     await expect(names(page)).to_have_text(["Apple", "Banana", "Cherry", "Damson"])
     return table
-
-
-def names(page: Page) -> Locator:
-    """The primary cells of the rows shown, top to bottom."""
-    return page.get_by_role("grid").locator('[role="row"] [role="gridcell"][aria-colindex="1"]')
-
-
-async def open_panel(page: Page, name: str) -> Locator:
-    await page.get_by_role("button", name=re.compile(f"^{name}")).click()
-    panel = page.get_by_role("dialog", name=name)
-    await expect(panel).to_be_visible()
-    return panel
 
 
 async def choose_view(page: Page, name: str) -> None:

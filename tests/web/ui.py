@@ -6,6 +6,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -290,3 +291,71 @@ async def link_records(page: Page, row: int, column: str, names: list[str]) -> L
     await expect(picker).to_have_count(0)
     await expect(cell).to_have_text("".join(names))
     return cell
+
+
+# Sharing a workspace.
+
+OWNER = "Ada Lovelace"  # ui.sign_up's name
+COLLEAGUE = "Grace Hopper"
+
+
+async def open_share(page: Page, workspace: str) -> Locator:
+    await page.goto("/")
+    await page.get_by_role("button", name=f"Share {workspace}").click()
+    dialog = page.get_by_role("dialog", name=f"Share {workspace}")
+    await expect(dialog.get_by_label(f"Role of {OWNER}")).to_be_visible()
+    return dialog
+
+
+async def invite(dialog: Locator, email: str, role: str) -> None:
+    await dialog.get_by_label("Email to invite").fill(email)
+    await dialog.get_by_label("Role", exact=True).select_option(label=role)
+    await dialog.get_by_role("button", name="Invite", exact=True).click()
+
+
+async def signup_link(dialog: Locator, email: str) -> str:
+    link = dialog.get_by_label(f"Signup link for {email}")
+    await expect(link).to_have_value(re.compile(r"/signup\?invitation=inv_"))
+    return await link.input_value()
+
+
+async def join_by_link(
+    page: Page, link: str, email: str, workspace: str, screenshot: Path | None = None
+) -> None:
+    """Sign up by an invitation link, then accept the invitation on the home page."""
+    await page.goto(link)
+    await expect(page.get_by_text("You were invited to join")).to_contain_text(workspace)
+    await expect(page.get_by_label("Email")).to_have_value(email)
+    if screenshot:
+        await page.screenshot(path=screenshot)
+    await page.get_by_label("Name").fill(COLLEAGUE)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign up").click()
+    await expect(page.get_by_role("heading", name="Home")).to_be_visible()
+    await page.get_by_role("button", name=f"Accept invitation to {workspace}").click()
+    await expect(page.get_by_role("region", name=f"Workspace {workspace}")).to_be_visible()
+
+
+async def session_token(page: Page) -> str:
+    """The access token of the page's session, from its refresh cookie (as the app gets it)."""
+    answer = await page.context.request.post(
+        "/app/session/refresh", data={}, headers={"Content-Type": "application/json"}
+    )
+    assert answer.ok, await answer.text()
+    token: str = (await answer.json())["access_token"]
+    return token
+
+
+# The view bar.
+
+
+def names(page: Page) -> Locator:
+    """The primary cells of the rows shown, top to bottom."""
+    return page.get_by_role("grid").locator('[role="row"] [role="gridcell"][aria-colindex="1"]')
+
+
+async def open_panel(page: Page, name: str) -> Locator:
+    await page.get_by_role("button", name=re.compile(f"^{name}")).click()
+    panel = page.get_by_role("dialog", name=name)
+    await expect(panel).to_be_visible()
+    return panel
