@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections.abc import Awaitable, Sequence
 from typing import TypeVar
@@ -25,6 +24,7 @@ from services.permission.storage import Target, strongest_roles
 from services.shared.cache import Cache, MemoryCache
 from services.shared.db import Database
 from services.shared.errors import Unavailable
+from services.shared.versions import Versions, grants_scope
 
 log = logging.getLogger("pyat.permission.decisions")
 
@@ -32,8 +32,6 @@ log = logging.getLogger("pyat.permission.decisions")
 VERSION_MEMO_S = 0.2
 # A backstop for a change whose invalidation was lost (the cache down at the time).
 DECISION_TTL_S = 10.0
-# Idle subjects' tokens may go; a missing token is simply replaced by a new one.
-VERSION_TTL_S = 24 * 3600.0
 # How often a cache outage is logged while decisions fall back to the database.
 _OUTAGE_LOG_EVERY_S = 10.0
 
@@ -53,6 +51,8 @@ class Decisions:
     def __init__(self, db: Database, cache: Cache) -> None:
         self.db = db
         self.cache = cache
+        # The subject's grants token, which other services' caches of roles read too.
+        self.versions = Versions(cache)
         self._memo = MemoryCache(max_entries=10_000)
         self._outage_logged_at = -_OUTAGE_LOG_EVERY_S
 
@@ -84,10 +84,9 @@ class Decisions:
 
     async def invalidate(self, tenant_id: str, subject_id: str) -> None:
         """Orphan every cached decision of the subject. Call it after the change commits."""
-        key = _version_key(tenant_id, subject_id)
-        token = secrets.token_urlsafe(9).encode()
+        key = grants_scope(tenant_id, subject_id)
         try:
-            await self.cache.set(key, token, VERSION_TTL_S)
+            token = await self.versions.replace(key)
         except Unavailable as exc:
             # GrantChanged will invalidate again once the cache is back.
             await self._memo.delete(key)
@@ -97,15 +96,12 @@ class Decisions:
 
     async def _version(self, tenant_id: str, subject_id: str) -> bytes | None:
         """The subject's version token, or None when the cache cannot be used."""
-        key = _version_key(tenant_id, subject_id)
+        key = grants_scope(tenant_id, subject_id)
         token = await self._memo.get(key)
         if token is not None:
             return token
         try:
-            token = await self.cache.get(key)
-            if token is None:
-                token = secrets.token_urlsafe(9).encode()
-                await self.cache.set(key, token, VERSION_TTL_S)
+            (token,) = await self.versions.current([key])
         except Unavailable as exc:
             self._log_outage(exc)
             return None
@@ -130,10 +126,6 @@ class Decisions:
         if now - self._outage_logged_at >= _OUTAGE_LOG_EVERY_S:
             self._outage_logged_at = now
             log.warning("decision cache unavailable, answering from the database: %s", exc)
-
-
-def _version_key(tenant_id: str, subject_id: str) -> str:
-    return f"perm:v:{tenant_id}:{subject_id}"
 
 
 def _decision_key(tenant_id: str, target: Target, token: bytes) -> str:

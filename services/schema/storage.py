@@ -6,6 +6,7 @@ Names are unique per base (tables) and per table (fields, views) regardless of c
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,39 @@ class BaseSchema:
         return [f for fields in self.fields.values() for f in fields]
 
 
+class _RowsByVersion:
+    """The fields and views of tables as last read, by tenant, table and schema version.
+
+    Every change of a table's fields or views bumps its version in the same transaction
+    (changes.Change), so one version names one set of rows: a read that finds the table at a
+    version it has seen skips reading them again. Rows read after the table may be newer than
+    its version says (a change committed in between); they are then filed under a version
+    that is never current again. The rows are shared by every read: never change one.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[
+            tuple[str, str, int], tuple[tuple[FieldRow, ...], tuple[ViewRow, ...]]
+        ] = OrderedDict()
+
+    def get(self, table: TableRow) -> tuple[tuple[FieldRow, ...], tuple[ViewRow, ...]] | None:
+        key = (table.tenant_id, table.id, table.version)
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, table: TableRow, fields: list[FieldRow], views: list[ViewRow]) -> None:
+        self._entries[(table.tenant_id, table.id, table.version)] = (tuple(fields), tuple(views))
+        while len(self._entries) > self.limit:
+            self._entries.popitem(last=False)
+
+
+# Per process, like the database connections: ids are random, and the key names the tenant.
+_read_before = _RowsByVersion(limit=2048)
+
+
 async def load_schema(
     session: AsyncSession,
     tenant_id: str,
@@ -97,8 +131,10 @@ async def load_schema(
     table_id: str | None = None,
     for_update: bool = False,
 ) -> BaseSchema:
-    """A base's tables with their fields and views, in three indexed queries. With `table_id`,
-    only that table. `for_update` locks the tables, so schema changes of a base take turns."""
+    """A base's tables with their fields and views, in up to three indexed queries (one when
+    every table is at a version read before). With `table_id`, only that table. `for_update`
+    locks the tables, so schema changes of a base take turns; their rows are always read
+    afresh, as the change will alter them."""
     tables_query = (
         select(TableRow)
         .where(TableRow.tenant_id == tenant_id, TableRow.base_id == base_id)
@@ -109,7 +145,13 @@ async def load_schema(
     if for_update:
         tables_query = tables_query.with_for_update()
     schema = BaseSchema(tables=list((await session.execute(tables_query)).scalars()))
-    ids = [t.id for t in schema.tables]
+    ids = []
+    for table in schema.tables:
+        known = None if for_update else _read_before.get(table)
+        if known is None:
+            ids.append(table.id)
+        else:
+            schema.fields[table.id], schema.views[table.id] = list(known[0]), list(known[1])
     if not ids:
         return schema
     fields = await session.execute(
@@ -126,6 +168,10 @@ async def load_schema(
     )
     for view in views.scalars():
         schema.views_of(view.table_id).append(view)
+    if not for_update:
+        for table in schema.tables:
+            if table.id in ids:
+                _read_before.put(table, schema.fields_of(table.id), schema.views_of(table.id))
     return schema
 
 

@@ -16,6 +16,7 @@ from services.shared.outbox import add_event
 from services.shared.protos import timestamp
 from services.shared.runtime import Context, Runtime
 from services.shared.structs import to_struct
+from services.shared.versions import Versions, profile_scope
 from services.user import profiles
 from services.user.profiles import create_profile
 from services.user.storage import Profile, profile_in_tenant
@@ -45,6 +46,7 @@ def to_message(profile: Profile) -> user_pb2.User:
 class UserServicer(user_pb2_grpc.UserServiceServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.versions = Versions(runtime.cache)
 
     async def GetMe(
         self, request: user_pb2.GetMeRequest, context: Context
@@ -92,6 +94,8 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
                     source="user",
                 )
         await self.runtime.cache.delete(_cache_key(caller.tenant_id, caller.user_id))
+        # What other services keep of the profile (web-bff's home) is not current either.
+        await self.versions.replace(profile_scope(caller.tenant_id, caller.user_id))
         self.runtime.outbox.notify()
         return user_pb2.UpdateMeResponse(user=to_message(profile))
 

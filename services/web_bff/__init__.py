@@ -9,5 +9,5 @@ SERVICE = declare_service(
     web_bff_pb2.DESCRIPTOR.services_by_name["WebBffService"],
     "services.web_bff.servicer:WebBffServicer",
     package=__file__,
-    on_start=["services.web_bff.http:start"],
+    on_start=["services.web_bff.http:start", "services.web_bff.kept:listen"],
 )

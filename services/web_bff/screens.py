@@ -3,8 +3,9 @@
 Access is what the services say: workspace-service answers NOT_FOUND for a base the caller
 can't see (another tenant's), and permission-service's Check gives the caller's role on the
 table, or PERMISSION_DENIED when it allows no reading. Bases and tables are kept a few
-seconds (Lookups) and grid pages too (caches.PageCache), but read access is asked on every call
-and nothing is served before it is granted.
+seconds (Lookups) and grid pages too (caches.PageCache), but read access is checked on every
+call (the Check's answer is kept only while the caller's grants are unchanged: kept.py) and
+nothing is served before it is granted.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ async def strictly(*calls: Any) -> list[Any]:
 
 
 # How long a base and a table, as the caller was last shown them, answer again without being
-# asked (as airtable-gateway keeps schemas). Access is asked afresh on every call.
+# asked (as airtable-gateway keeps schemas). Access is checked afresh on every call.
 LOOKUP_TTL_S = 2.0
 # How long airtable-gateway may render a table with the schema before its newest (its cache).
 SCHEMA_SETTLE_S = 2.0
@@ -144,6 +145,16 @@ async def table_access(upstream: Upstream, base_id: str, table: str, known: Look
     return TableAccess(base, found, decision.role)
 
 
+def checked_page_size(asked: int) -> int:
+    """A page's size: MAX_PAGE_SIZE when not given, INVALID_ARGUMENT outside 1 to it."""
+    page_size = asked or MAX_PAGE_SIZE
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidArgument(
+            f"page_size must be 1 to {MAX_PAGE_SIZE}", fields={"page_size": "1 to 100"}
+        )
+    return page_size
+
+
 async def grid(
     upstream: Upstream,
     request: pb.GetGridRequest,
@@ -151,11 +162,7 @@ async def grid(
     known: Lookups,
 ) -> pb.GetGridResponse:
     require(base_id=request.base_id, table_id=request.table_id)
-    page_size = request.page_size or MAX_PAGE_SIZE
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidArgument(
-            f"page_size must be 1 to {MAX_PAGE_SIZE}", fields={"page_size": "1 to 100"}
-        )
+    page_size = checked_page_size(request.page_size)
     page_request = records_pb2.ListRecordsRequest(
         base_id=request.base_id,
         table=request.table_id,
@@ -233,11 +240,7 @@ async def grid_rows(
     upstream: Upstream, request: pb.GetGridRowsRequest, known: Lookups
 ) -> pb.GetGridRowsResponse:
     require(base_id=request.base_id, table_id=request.table_id)
-    page_size = request.page_size or MAX_PAGE_SIZE
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidArgument(
-            f"page_size must be 1 to {MAX_PAGE_SIZE}", fields={"page_size": "1 to 100"}
-        )
+    page_size = checked_page_size(request.page_size)
     if request.start < 0:
         raise InvalidArgument("start cannot be negative", fields={"start": "0 or more"})
     sorts = [

@@ -16,7 +16,7 @@ from services.shared.errors import DomainError
 from services.shared.runtime import Context, Runtime
 from services.web_bff.caches import PageCache
 from services.web_bff.home import home
-from services.web_bff.screens import Lookups, grid, record, require, table_access
+from services.web_bff.screens import Lookups, grid, grid_rows, record, require, table_access
 from services.web_bff.upstream import Upstream
 from services.web_bff.watch import Hub, Watcher, access_lost
 
@@ -28,7 +28,7 @@ RECHECK_S = 10.0
 class WebBffServicer(web_bff_pb2_grpc.WebBffServiceServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.upstream = Upstream(runtime.clients)
+        self.upstream = Upstream(runtime.clients, runtime.cache)
         self.pages = PageCache()
         self.known = Lookups()
         self.hub = Hub(self.upstream, runtime.bus)
@@ -41,6 +41,11 @@ class WebBffServicer(web_bff_pb2_grpc.WebBffServiceServicer):
 
     async def GetGrid(self, request: pb.GetGridRequest, context: Context) -> pb.GetGridResponse:
         return await grid(self.upstream, request, self.pages, self.known)
+
+    async def GetGridRows(
+        self, request: pb.GetGridRowsRequest, context: Context
+    ) -> pb.GetGridRowsResponse:
+        return await grid_rows(self.upstream, request, self.known)
 
     async def GetRecord(
         self, request: pb.GetRecordRequest, context: Context

@@ -1,12 +1,14 @@
 """The services web-bff asks, through their generated stubs, each call with its own deadline.
 
 Calls carry the identity of the call being served (or of `identity.act_as`), so every answer
-is what the caller may see. Failures come back as the error our own caller should get.
+is what the caller may see. Failures come back as the error our own caller should get. The
+caller's profile, workspaces, bases and read decisions are kept while current (kept.py), by
+tenant and caller, so one caller's answers are never another's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TypeVar
 
 import grpc
@@ -17,8 +19,11 @@ from pyat.schema.v1 import schema_pb2, schema_pb2_grpc
 from pyat.user.v1 import user_pb2, user_pb2_grpc
 from pyat.workspace.v1 import workspace_pb2, workspace_pb2_grpc
 
+from services.shared import identity, versions
+from services.shared.cache import Cache
 from services.shared.clients import Clients, translate
-from services.shared.errors import DomainError
+from services.shared.errors import DomainError, Unavailable
+from services.web_bff.kept import Kept
 
 # A screen waits this long for any one service; past it the part is missing or the call fails.
 CALL_TIMEOUT_S = 2.0
@@ -30,6 +35,7 @@ SCHEMA = "schema-service"
 GATEWAY = "airtable-gateway"
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
 async def ask(service: str, call: Awaitable[T]) -> T:
@@ -55,7 +61,12 @@ def why(service: str, error: BaseException) -> str:
 class Upstream:
     """One stub per service web-bff reads from."""
 
-    def __init__(self, clients: Clients) -> None:
+    def __init__(self, clients: Clients, cache: Cache) -> None:
+        self.versions = versions.Versions(cache)
+        self.profiles: Kept[tuple[str, str], user_pb2.User] = Kept()
+        self.workspace_lists: Kept[tuple[str, str], tuple[workspace_pb2.Workspace, ...]] = Kept()
+        self.base_lists: Kept[Hashable, tuple[workspace_pb2.Base, ...]] = Kept()
+        self.decisions: Kept[Hashable, permission_pb2.CheckResponse] = Kept()
         self.users = user_pb2_grpc.UserServiceStub(clients.channel("user"))
         self.workspaces = workspace_pb2_grpc.WorkspaceServiceStub(clients.channel("workspace"))
         self.permissions = permission_pb2_grpc.PermissionServiceStub(clients.channel("permission"))
@@ -64,27 +75,69 @@ class Upstream:
             clients.channel("airtable-gateway")
         )
 
+    async def _kept(
+        self, kept: Kept[K, T], key: K, scopes: Sequence[str], read: Callable[[], Awaitable[T]]
+    ) -> T:
+        """What `kept` holds under `key` for the scopes' current tokens, else `read()`, then
+        kept under the tokens read before it. Kept answers are shared: never change one."""
+        try:
+            tokens = tuple(await self.versions.current(scopes))
+        except Unavailable:
+            return await read()  # nothing can be known current: ask
+        return await kept.answer(key, tokens, read)
+
     async def me(self) -> user_pb2.User:
-        answer = await ask(USER, self.users.GetMe(user_pb2.GetMeRequest(), timeout=CALL_TIMEOUT_S))
-        return answer.user
+        caller = identity.caller()
+
+        async def read() -> user_pb2.User:
+            answer = await ask(
+                USER, self.users.GetMe(user_pb2.GetMeRequest(), timeout=CALL_TIMEOUT_S)
+            )
+            return answer.user
+
+        who = (caller.tenant_id, caller.user_id)
+        return await self._kept(self.profiles, who, [versions.profile_scope(*who)], read)
 
     async def workspace_list(self) -> list[workspace_pb2.Workspace]:
-        answer = await ask(
-            WORKSPACE,
-            self.workspaces.ListWorkspaces(
-                workspace_pb2.ListWorkspacesRequest(), timeout=CALL_TIMEOUT_S
-            ),
-        )
-        return list(answer.workspaces)
+        """The caller's workspaces with their roles: their grants and the tenant's workspaces."""
+        caller = identity.caller()
+
+        async def read() -> tuple[workspace_pb2.Workspace, ...]:
+            answer = await ask(
+                WORKSPACE,
+                self.workspaces.ListWorkspaces(
+                    workspace_pb2.ListWorkspacesRequest(), timeout=CALL_TIMEOUT_S
+                ),
+            )
+            return tuple(answer.workspaces)
+
+        who = (caller.tenant_id, caller.user_id)
+        scopes = [versions.grants_scope(*who), versions.workspaces_scope(caller.tenant_id)]
+        listed = await self._kept(self.workspace_lists, who, scopes, read)
+        return list(listed)
 
     async def bases_of(self, workspace_id: str) -> list[workspace_pb2.Base]:
-        answer = await ask(
-            WORKSPACE,
-            self.workspaces.ListBases(
-                workspace_pb2.ListBasesRequest(workspace_id=workspace_id), timeout=CALL_TIMEOUT_S
-            ),
-        )
-        return list(answer.bases)
+        """The caller's bases in a workspace ("": in every one), with their roles."""
+        caller = identity.caller()
+
+        async def read() -> tuple[workspace_pb2.Base, ...]:
+            answer = await ask(
+                WORKSPACE,
+                self.workspaces.ListBases(
+                    workspace_pb2.ListBasesRequest(workspace_id=workspace_id),
+                    timeout=CALL_TIMEOUT_S,
+                ),
+            )
+            return tuple(answer.bases)
+
+        # A token limited to some bases sees only those.
+        key = (caller.tenant_id, caller.user_id, caller.token_bases, workspace_id)
+        scopes = [
+            versions.grants_scope(caller.tenant_id, caller.user_id),
+            versions.workspaces_scope(caller.tenant_id),
+        ]
+        listed = await self._kept(self.base_lists, key, scopes, read)
+        return list(listed)
 
     async def base(self, base_id: str) -> workspace_pb2.Base:
         answer = await ask(
@@ -107,16 +160,26 @@ class Upstream:
     async def check_read(
         self, workspace_id: str, base_id: str, table_id: str
     ) -> permission_pb2.CheckResponse:
+        """Whether the caller may read the table, and their role on it: their grants say."""
+        caller = identity.caller()
         resource = permission_pb2.Resource(
             workspace_id=workspace_id, base_id=base_id, table_id=table_id
         )
-        return await ask(
-            PERMISSION,
-            self.permissions.Check(
-                permission_pb2.CheckRequest(action=permission_pb2.ACTION_READ, resource=resource),
-                timeout=CALL_TIMEOUT_S,
-            ),
-        )
+
+        async def read() -> permission_pb2.CheckResponse:
+            return await ask(
+                PERMISSION,
+                self.permissions.Check(
+                    permission_pb2.CheckRequest(
+                        action=permission_pb2.ACTION_READ, resource=resource
+                    ),
+                    timeout=CALL_TIMEOUT_S,
+                ),
+            )
+
+        key = (caller.tenant_id, caller.user_id, workspace_id, base_id, table_id)
+        scopes = [versions.grants_scope(caller.tenant_id, caller.user_id)]
+        return await self._kept(self.decisions, key, scopes, read)
 
     async def list_records(
         self, request: records_pb2.ListRecordsRequest

@@ -78,6 +78,7 @@ class Bases:
         except IntegrityError:
             raise workspace_not_found() from None  # the workspace was deleted meanwhile
         self.runtime.outbox.notify()
+        await self.workspaces.changed(caller.tenant_id)
         await self.usage.record(row.id, deleted=False)
         # Bases inherit the workspace's roles, so the creator's role here is theirs there.
         return messages.base(row, role)
@@ -148,6 +149,7 @@ class Bases:
                 raise base_not_found()  # deleted a moment ago
             _event(session, caller, row, "deleted")
         self.runtime.outbox.notify()
+        await self.workspaces.changed(caller.tenant_id)
         await asyncio.gather(
             self.usage.record(row.id, deleted=True), self.workspaces.revoke_all(resource)
         )

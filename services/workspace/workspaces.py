@@ -12,11 +12,12 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.shared.db import utcnow
-from services.shared.errors import DomainError, NotFound
+from services.shared.errors import DomainError, NotFound, Unavailable
 from services.shared.identity import Caller
 from services.shared.ids import looks_like, new_id
 from services.shared.outbox import add_event
 from services.shared.runtime import Runtime
+from services.shared.versions import Versions, workspaces_scope
 from services.workspace import inputs, messages
 from services.workspace.access import Permissions, Resource, base_resource, workspace_resource
 from services.workspace.quota import BaseUsage
@@ -46,6 +47,15 @@ class Workspaces:
         self.runtime = runtime
         self.permissions = permissions
         self.usage = usage
+        self.versions = Versions(runtime.cache)
+
+    async def changed(self, tenant_id: str) -> None:
+        """After a commit that adds, renames or removes a workspace or base of the tenant: what
+        other services keep of them is not current any more (their events say so again)."""
+        try:
+            await self.versions.replace(workspaces_scope(tenant_id))
+        except Unavailable as exc:
+            log.warning("cannot replace the tenant's workspaces token: %s", exc)
 
     async def load(self, caller: Caller, workspace_id: str) -> Workspace:
         """A workspace of the caller's tenant (whether they may see it is asked separately)."""
@@ -82,6 +92,7 @@ class Workspaces:
             await self.revoke_all(resource)
             raise
         self.runtime.outbox.notify()
+        await self.changed(caller.tenant_id)
         return messages.workspace(row, OWNER)
 
     async def of_caller(self, caller: Caller) -> list[workspace_pb2.Workspace]:
@@ -124,6 +135,7 @@ class Workspaces:
                 current.updated_at = utcnow()
                 self._event(session, caller, row.id, "updated")
         self.runtime.outbox.notify()
+        await self.changed(caller.tenant_id)
         return messages.workspace(current, role)
 
     async def delete(self, caller: Caller, workspace_id: str) -> None:
@@ -158,6 +170,7 @@ class Workspaces:
                 )
             self._event(session, caller, row.id, "deleted")
         self.runtime.outbox.notify()
+        await self.changed(caller.tenant_id)
         await asyncio.gather(
             *(self.usage.record(base.id, deleted=True) for base in bases),
             self.revoke_all(resource),

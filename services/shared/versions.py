@@ -1,0 +1,62 @@
+"""Version tokens: how a service knows, in one cache round trip, that what it keeps of another
+service's data is still current.
+
+The service that owns the data replaces a scope's token once a change of it commits; a reader
+reads the tokens first and files what it reads next under them, so an answer read before a
+change is filed under a token that is never current again. Tokens are random, never counters:
+a token evicted or expired comes back as one never seen, so an old answer cannot be revived.
+Readers whose cache the owner does not share (a process of its own without Redis), or that
+missed a replacement (the cache down at the time), replace the token again on the owner's event.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from services.shared.cache import Cache
+
+# Idle scopes' tokens may go; a missing token is simply replaced by a new one.
+TOKEN_TTL_S = 24 * 3600.0
+
+
+def grants_scope(tenant_id: str, subject_id: str) -> str:
+    """A subject's grants (permission-service): every role they hold anywhere."""
+    return f"perm:v:{tenant_id}:{subject_id}"
+
+
+def workspaces_scope(tenant_id: str) -> str:
+    """A tenant's workspaces and bases (workspace-service): which exist, and their names."""
+    return f"workspace:v:{tenant_id}"
+
+
+def profile_scope(tenant_id: str, user_id: str) -> str:
+    """A user's profile (user-service)."""
+    return f"user:v:{tenant_id}:{user_id}"
+
+
+def _new_token() -> bytes:
+    return secrets.token_urlsafe(9).encode()
+
+
+class Versions:
+    """Tokens of scopes in a cache; both methods raise `Unavailable` when it cannot be used."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    async def current(self, scopes: Sequence[str]) -> list[bytes]:
+        """The token of each scope, in order (a new one where there is none yet)."""
+        tokens = await self.cache.get_many(scopes)
+        found: list[bytes] = []
+        for scope, token in zip(scopes, tokens, strict=True):
+            if token is None:
+                token = await self.replace(scope)
+            found.append(token)
+        return found
+
+    async def replace(self, scope: str) -> bytes:
+        """Give the scope a new token: whatever was filed under the old one is not current."""
+        token = _new_token()
+        await self.cache.set(scope, token, TOKEN_TTL_S)
+        return token
