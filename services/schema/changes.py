@@ -1,6 +1,7 @@
 """How every RPC reaches a base's schema: the caller's right is checked, only rows of their
 tenant are read, and a change happens in one transaction that locks the base's tables, bumps
-the version of each table it touches and emits its events."""
+the version of each table it touches and emits its events; once it commits, the base's schema
+token (services.shared.versions) is replaced."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from services.shared.identity import Caller
 from services.shared.ids import looks_like
 from services.shared.outbox import add_event
 from services.shared.runtime import Runtime
+from services.shared.versions import Versions, schema_scope
 
 SOURCE = "schema-service"
 READ = permission_pb2.ACTION_READ
@@ -158,6 +160,7 @@ class SchemaStore:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.access = BaseAccess(runtime)
+        self.versions = Versions(runtime.cache)
 
     async def read(
         self, caller: Caller, base_id: str, table_ref: str = "", action: Action = READ
@@ -184,4 +187,7 @@ class SchemaStore:
             raise AlreadyExists(
                 "a table, field or view with this name already exists", reason="DUPLICATE_NAME"
             ) from None
+        # Committed, and before the call answers: what others keep of the base's schema (web-bff)
+        # is not current, so the caller's next screen shows the change.
+        await self.versions.changed([schema_scope(caller.tenant_id, base_id)])
         self.runtime.outbox.notify()

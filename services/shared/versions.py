@@ -11,10 +11,14 @@ missed a replacement (the cache down at the time), replace the token again on th
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from services.shared.cache import Cache
+from services.shared.errors import Unavailable
+
+log = logging.getLogger(__name__)
 
 # Idle scopes' tokens may go; a missing token is simply replaced by a new one.
 TOKEN_TTL_S = 24 * 3600.0
@@ -35,12 +39,23 @@ def profile_scope(tenant_id: str, user_id: str) -> str:
     return f"user:v:{tenant_id}:{user_id}"
 
 
+def records_scope(tenant_id: str, base_id: str) -> str:
+    """A native base's records and their change log (airtable-gateway)."""
+    return f"records:v:{tenant_id}:{base_id}"
+
+
+def schema_scope(tenant_id: str, base_id: str) -> str:
+    """A base's tables, fields and views (schema-service)."""
+    return f"schema:v:{tenant_id}:{base_id}"
+
+
 def _new_token() -> bytes:
     return secrets.token_urlsafe(9).encode()
 
 
 class Versions:
-    """Tokens of scopes in a cache; both methods raise `Unavailable` when it cannot be used."""
+    """Tokens of scopes in a cache; `current` and `replace` raise `Unavailable` when it cannot
+    be used."""
 
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
@@ -60,3 +75,13 @@ class Versions:
         token = _new_token()
         await self.cache.set(scope, token, TOKEN_TTL_S)
         return token
+
+    async def changed(self, scopes: Iterable[str]) -> None:
+        """After a commit, replace each scope's token. A cache that cannot be used is logged,
+        not raised: the change has committed, and readers keep nothing past their bound."""
+        for scope in dict.fromkeys(scopes):
+            try:
+                await self.replace(scope)
+            except Unavailable as exc:
+                log.warning("cannot replace the version token of %s: %s", scope, exc)
+                return  # the others would wait out the same outage

@@ -1,6 +1,6 @@
-"""Answers web-bff keeps while they are current: the caller's profile, workspaces and bases, and
-read decisions, each filed under the version tokens (services.shared.versions) read before it
-was asked.
+"""Answers web-bff keeps while they are current: the caller's profile, workspaces and bases, read
+decisions, tables, and bases' change cursors and newest changes, each filed under the version
+tokens (services.shared.versions) read before it was asked.
 
 A change committed through the service that owns the data replaces its token at once, so the
 next screen read asks afresh: a revoked role stops working on the next call. The owners'
@@ -84,6 +84,12 @@ _TENANT_WIDE = (
     events_pb2.WorkspaceChanged.DESCRIPTOR.full_name,
     events_pb2.BaseChanged.DESCRIPTOR.full_name,
 )
+# Changes of a base's records and of its schema; each event names its tenant and base.
+_RECORDS = {
+    t.DESCRIPTOR.full_name: t
+    for t in (events_pb2.RecordCreated, events_pb2.RecordUpdated, events_pb2.RecordDeleted)
+}
+_SCHEMA = {t.DESCRIPTOR.full_name: t for t in (events_pb2.TableChanged, events_pb2.FieldChanged)}
 
 
 def changed_scopes(event: Event) -> list[str]:
@@ -98,6 +104,12 @@ def changed_scopes(event: Event) -> list[str]:
         profile = events_pb2.UserUpdated()
         if event.payload.Unpack(profile):
             return [versions.profile_scope(profile.tenant_id, profile.user_id)]
+    for kinds, scope in ((_RECORDS, versions.records_scope), (_SCHEMA, versions.schema_scope)):
+        kind = kinds.get(event.type)
+        if kind is not None:
+            change = kind()
+            if event.payload.Unpack(change):
+                return [scope(change.tenant_id, change.base_id)]
     return []
 
 
@@ -114,6 +126,6 @@ async def listen(runtime: Runtime) -> None:
                 log.warning("web-bff: cannot replace a version token: %s", exc)
 
     try:
-        await runtime.bus.listen([_GRANT, _PROFILE, *_TENANT_WIDE], on_event)
+        await runtime.bus.listen([_GRANT, _PROFILE, *_TENANT_WIDE, *_RECORDS, *_SCHEMA], on_event)
     except Exception as exc:
         log.warning("web-bff: cannot listen for changes (%r); kept answers expire only", exc)

@@ -2,10 +2,11 @@
 
 Access is what the services say: workspace-service answers NOT_FOUND for a base the caller
 can't see (another tenant's), and permission-service's Check gives the caller's role on the
-table, or PERMISSION_DENIED when it allows no reading. Bases and tables are kept a few
-seconds (Lookups) and grid pages too (caches.PageCache), but read access is checked on every
-call (the Check's answer is kept only while the caller's grants are unchanged: kept.py) and
-nothing is served before it is granted.
+table, or PERMISSION_DENIED when it allows no reading. Bases are kept a few seconds (Lookups),
+tables and the base's change cursor while their version tokens stay (kept.py), and grid pages
+by that cursor (caches.PageCache), but read access is checked on every call (the Check's
+answer is kept only while the caller's grants are unchanged) and nothing is served before it
+is granted.
 """
 
 from __future__ import annotations
@@ -109,8 +110,9 @@ async def table_access(upstream: Upstream, base_id: str, table: str, known: Look
     base_key = (caller.tenant_id, caller.user_id, base_id)
     table_key = (caller.tenant_id, base_id, table)
     known_base = known.bases.get(base_key)
-    # The schema is always read afresh (a field just added must show); what was read
-    # before only tells the table's id, so the access check can go out at once.
+    # The schema is kept only under the base's schema token (upstream.table), so a field
+    # just added shows; what was read before only tells the table's id, so the access check
+    # can go out at once.
     known_table = known.tables.get(table_key)
     workspace_id = (
         known_base.workspace_id if known_base else known.workspaces.get((caller.tenant_id, base_id))
@@ -179,7 +181,7 @@ async def grid(
         failure: DomainError | None = None
         try:
             # The cursor is base-wide, whichever table is named.
-            cursor = (await upstream.changes(request.base_id, "", after="")).cursor
+            cursor = await upstream.cursor(request.base_id)
         except DomainError as error:
             failure = error
         if cursor:

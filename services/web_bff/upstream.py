@@ -2,8 +2,9 @@
 
 Calls carry the identity of the call being served (or of `identity.act_as`), so every answer
 is what the caller may see. Failures come back as the error our own caller should get. The
-caller's profile, workspaces, bases and read decisions are kept while current (kept.py), by
-tenant and caller, so one caller's answers are never another's.
+caller's profile, workspaces, bases, read decisions, tables, and each base's change cursor and
+newest changes are kept while current (kept.py), by tenant and caller, so one caller's answers
+are never another's.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ class Upstream:
         self.workspace_lists: Kept[tuple[str, str], tuple[workspace_pb2.Workspace, ...]] = Kept()
         self.base_lists: Kept[Hashable, tuple[workspace_pb2.Base, ...]] = Kept()
         self.decisions: Kept[Hashable, permission_pb2.CheckResponse] = Kept()
+        self.tables: Kept[Hashable, schema_pb2.Table] = Kept()
+        self.cursors: Kept[Hashable, str] = Kept()
+        self.activity: Kept[Hashable, records_pb2.ListRecordChangesResponse] = Kept()
         self.users = user_pb2_grpc.UserServiceStub(clients.channel("user"))
         self.workspaces = workspace_pb2_grpc.WorkspaceServiceStub(clients.channel("workspace"))
         self.permissions = permission_pb2_grpc.PermissionServiceStub(clients.channel("permission"))
@@ -149,13 +153,22 @@ class Upstream:
         return answer.base
 
     async def table(self, base_id: str, table: str) -> schema_pb2.Table:
-        answer = await ask(
-            SCHEMA,
-            self.schema.GetTable(
-                schema_pb2.GetTableRequest(base_id=base_id, table=table), timeout=CALL_TIMEOUT_S
-            ),
-        )
-        return answer.table
+        """The table (by id or name) as the caller may see it: the base's schema and the
+        caller's grants say."""
+        caller = identity.caller()
+
+        async def read() -> schema_pb2.Table:
+            answer = await ask(
+                SCHEMA,
+                self.schema.GetTable(
+                    schema_pb2.GetTableRequest(base_id=base_id, table=table),
+                    timeout=CALL_TIMEOUT_S,
+                ),
+            )
+            return answer.table
+
+        scopes = _base_scopes(versions.schema_scope(caller.tenant_id, base_id), caller)
+        return await self._kept(self.tables, (caller, base_id, table), scopes, read)
 
     async def check_read(
         self, workspace_id: str, base_id: str, table_id: str
@@ -205,16 +218,32 @@ class Upstream:
         self, base_id: str, count: int
     ) -> records_pb2.ListRecordChangesResponse:
         """The `count` newest changes of a base, newest first, without their records."""
-        return await ask(
-            GATEWAY,
-            self.records.ListRecordChanges(
-                # Which records changed is all an activity feed shows.
-                records_pb2.ListRecordChangesRequest(
-                    base_id=base_id, page_size=count, newest_first=True, omit_records=True
+        caller = identity.caller()
+
+        async def read() -> records_pb2.ListRecordChangesResponse:
+            return await ask(
+                GATEWAY,
+                self.records.ListRecordChanges(
+                    # Which records changed is all an activity feed shows.
+                    records_pb2.ListRecordChangesRequest(
+                        base_id=base_id, page_size=count, newest_first=True, omit_records=True
+                    ),
+                    timeout=CALL_TIMEOUT_S,
                 ),
-                timeout=CALL_TIMEOUT_S,
-            ),
-        )
+            )
+
+        scopes = _base_scopes(versions.records_scope(caller.tenant_id, base_id), caller)
+        return await self._kept(self.activity, (caller, base_id, count), scopes, read)
+
+    async def cursor(self, base_id: str) -> str:
+        """The base's change cursor of now: following changes from it misses none made since."""
+        caller = identity.caller()
+
+        async def read() -> str:
+            return (await self.changes(base_id, "", after="")).cursor
+
+        scopes = _base_scopes(versions.records_scope(caller.tenant_id, base_id), caller)
+        return await self._kept(self.cursors, (caller, base_id), scopes, read)
 
     async def changes(
         self, base_id: str, table: str, after: str, page_size: int = 0
@@ -230,3 +259,8 @@ class Upstream:
                 timeout=CALL_TIMEOUT_S,
             ),
         )
+
+
+def _base_scopes(scope: str, caller: identity.Caller) -> list[str]:
+    """A base's data scope and the caller's grants, which say what of it the caller may see."""
+    return [scope, versions.grants_scope(caller.tenant_id, caller.user_id)]

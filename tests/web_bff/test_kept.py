@@ -6,14 +6,23 @@ from __future__ import annotations
 import asyncio
 
 import grpc
+import httpx
 import pytest
+from pyat.airtable.v1 import airtable_gateway_pb2 as rec
 from pyat.events.v1 import events_pb2
 from pyat.permission.v1 import permission_pb2 as perm
 from pyat.user.v1 import user_pb2, user_pb2_grpc
 from pyat.webbff.v1 import web_bff_pb2 as pb
 
 from services.shared.server import Host
-from services.shared.versions import Versions, grants_scope, profile_scope, workspaces_scope
+from services.shared.versions import (
+    Versions,
+    grants_scope,
+    profile_scope,
+    records_scope,
+    schema_scope,
+    workspaces_scope,
+)
 from services.web_bff.kept import Kept, changed_scopes
 from tests.airtable_gateway.helpers import until
 from tests.contract.test_workspace import Person
@@ -168,7 +177,18 @@ def test_each_owners_event_names_the_scope_it_changed() -> None:
     assert changed_scopes(event(events_pb2.UserUpdated(tenant_id="ten1", user_id="usr1"))) == [
         profile_scope("ten1", "usr1")
     ]
-    assert changed_scopes(event(events_pb2.RecordCreated(tenant_id="ten1"))) == []
+    for written in (
+        events_pb2.RecordCreated(tenant_id="ten1", base_id="app1"),
+        events_pb2.RecordUpdated(tenant_id="ten1", base_id="app1"),
+        events_pb2.RecordDeleted(tenant_id="ten1", base_id="app1"),
+    ):
+        assert changed_scopes(event(written)) == [records_scope("ten1", "app1")]
+    for reshaped in (
+        events_pb2.TableChanged(tenant_id="ten1", base_id="app1"),
+        events_pb2.FieldChanged(tenant_id="ten1", base_id="app1"),
+    ):
+        assert changed_scopes(event(reshaped)) == [schema_scope("ten1", "app1")]
+    assert changed_scopes(event(events_pb2.TenantUpdated(tenant_id="ten1"))) == []
 
 
 async def test_an_owners_event_replaces_the_token_in_web_bffs_cache(board: Board) -> None:
@@ -198,3 +218,82 @@ async def test_an_owners_event_replaces_the_token_in_web_bffs_cache(board: Board
         return (await versions.current([scope]))[0] != before
 
     await until(replaced, "web-bff replaces the workspaces token on WorkspaceChanged")
+
+
+def titles(grid: pb.GetGridResponse, board: Board) -> list[object]:
+    return [r.fields[board.title_id] for r in grid.records if board.title_id in r.fields]
+
+
+def activity_of(home: pb.GetHomeResponse) -> list[tuple[str, int]]:
+    return [(a.record_id, a.kind) for a in home.recent_activity]
+
+
+async def test_grid_and_home_show_records_written_through_grpc_on_the_next_read(
+    board: Board,
+) -> None:
+    before = await board.grid()
+    assert await home_of(board, board.owner)  # the base's newest changes are kept too
+    [made] = await board.add("Write the spec")
+    grid = await board.grid()
+    assert titles(grid, board) == ["Write the spec"]
+    assert grid.cursor != before.cursor
+    assert grid.total == 1
+    assert activity_of(await home_of(board, board.owner)) == [(made.id, rec.CHANGE_KIND_CREATED)]
+    await board.base.update(board.tasks.id, (made.id, {"Title": "Ship the spec"}))
+    moved = await board.grid()
+    assert titles(moved, board) == ["Ship the spec"]
+    assert moved.cursor != grid.cursor
+    assert activity_of(await home_of(board, board.owner))[0] == (made.id, rec.CHANGE_KIND_UPDATED)
+    await board.base.records.DeleteRecords(
+        rec.DeleteRecordsRequest(
+            base_id=board.base.base_id, table=board.tasks.id, record_ids=[made.id]
+        ),
+        metadata=board.owner.md,
+    )
+    assert titles(await board.grid(), board) == []
+    assert activity_of(await home_of(board, board.owner))[0] == (made.id, rec.CHANGE_KIND_DELETED)
+
+
+async def test_grid_and_home_show_a_record_written_through_v0_on_the_next_read(
+    board: Board, edge: str
+) -> None:
+    before = await board.grid()
+    assert activity_of(await home_of(board, board.owner)) == []
+    headers = dict(board.owner.md)
+    async with httpx.AsyncClient(base_url=edge, timeout=10) as http:
+        response = await http.post(
+            f"/v0/{board.base.base_id}/{board.tasks.id}",
+            json={"fields": {"Title": "From the API"}},
+            headers={"Authorization": headers["authorization"]},
+        )
+    assert response.status_code == 200, response.text
+    grid = await board.grid()
+    assert titles(grid, board) == ["From the API"]
+    assert grid.cursor != before.cursor
+    made = response.json()["id"]
+    assert activity_of(await home_of(board, board.owner)) == [(made, rec.CHANGE_KIND_CREATED)]
+
+
+async def test_a_field_added_shows_on_the_next_grid(board: Board) -> None:
+    first = await board.grid()
+    assert [f.name for f in first.table.fields] == ["Title", "Points"]
+    await board.base.field(board.tasks.id, "Due", "date")
+    second = await board.grid()
+    assert [f.name for f in second.table.fields] == ["Title", "Points", "Due"]
+    assert second.table.version > first.table.version
+
+
+async def test_another_tenants_writes_show_only_in_their_own_grid(
+    board: Board, fabric: Host, channel: grpc.aio.Channel
+) -> None:
+    """Their tokens are not ours (tests/contract/test_permission_versions.py): what is kept for
+    one tenant's base is never another's."""
+    await board.add("Mine")
+    mine = await board.grid()
+    other = await new_board(fabric, channel)
+    await other.add("Theirs")
+    await other.base.field(other.tasks.id, "Due", "date")
+    theirs = await other.grid()
+    assert titles(theirs, other) == ["Theirs"]
+    assert [f.name for f in theirs.table.fields] == ["Title", "Points", "Due"]
+    assert await board.grid() == mine

@@ -39,6 +39,7 @@ from services.shared.db import Database, utcnow
 from services.shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from services.shared.identity import Caller
 from services.shared.protos import timestamp
+from services.shared.versions import Versions, records_scope
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def _base_tag(base_id: str) -> bytes:
 _last_prune = float("-inf")
 
 
-async def prune_if_due(db: Database) -> None:
+async def prune_if_due(db: Database, versions: Versions) -> None:
     """Prune old changes if this process has not in the last PRUNE_INTERVAL_S. A failure is
     logged, not raised: the write it follows has committed, and the next one retries."""
     global _last_prune
@@ -129,15 +130,16 @@ async def prune_if_due(db: Database) -> None:
         return
     _last_prune = now
     try:
-        await prune(db, utcnow() - RETENTION)
+        await prune(db, utcnow() - RETENTION, versions)
     except Exception:
         log.exception("pruning the record change log failed")
 
 
-async def prune(db: Database, cutoff: dt.datetime) -> int:
+async def prune(db: Database, cutoff: dt.datetime, versions: Versions | None = None) -> int:
     """Delete the oldest changes made before `cutoff` (PRUNE_BATCH at most) and raise each
-    base's `pruned_seq` to the last one deleted, in one transaction. Returns how many were
-    deleted. A cursor is then expired exactly when a change after it was deleted."""
+    base's `pruned_seq` to the last one deleted, in one transaction; then replace the records
+    tokens of those bases in `versions`, if given. Returns how many were deleted. A cursor is
+    then expired exactly when a change after it was deleted."""
     oldest = (
         select(record_changes.c.seq)
         .where(record_changes.c.changed_at < cutoff)
@@ -166,6 +168,8 @@ async def prune(db: Database, cutoff: dt.datetime) -> int:
                 )
             )
             await session.execute(statement)
+    if versions is not None:
+        await versions.changed(records_scope(tenant_id, base_id) for base_id, tenant_id in last)
     return len(rows)
 
 

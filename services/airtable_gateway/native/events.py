@@ -16,14 +16,16 @@ from services.airtable_gateway.native.storage import (
     rewrite_choices,
 )
 from services.shared.runtime import Runtime
+from services.shared.versions import Versions, records_scope
 
 _TYPES = (events_pb2.TableChanged, events_pb2.FieldChanged, events_pb2.BaseChanged)
 
 
 async def subscribe(runtime: Runtime) -> None:
     db, indexes, retyping = runtime.db, SortIndexes(runtime.db), Retyping(runtime)
+    versions = Versions(runtime.cache)
 
-    async def forget_tables(tenant_id: str, table_ids: list[str]) -> None:
+    async def forget_tables(tenant_id: str, base_id: str, table_ids: list[str]) -> None:
         # Idempotent: a second delivery finds nothing left to delete.
         async with db.transaction() as session:
             for table in (records, counters, record_changes):
@@ -32,6 +34,7 @@ async def subscribe(runtime: Runtime) -> None:
                         table.c.tenant_id == tenant_id, table.c.table_id.in_(table_ids)
                     )
                 )
+        await versions.changed([records_scope(tenant_id, base_id)])
         for table_id in table_ids:
             await indexes.drop(table_id)
 
@@ -40,7 +43,7 @@ async def subscribe(runtime: Runtime) -> None:
             table = events_pb2.TableChanged()
             event.payload.Unpack(table)
             if table.change == "deleted":
-                await forget_tables(table.tenant_id, [table.table_id])
+                await forget_tables(table.tenant_id, table.base_id, [table.table_id])
         elif event.type == events_pb2.FieldChanged.DESCRIPTOR.full_name:
             field = events_pb2.FieldChanged()
             event.payload.Unpack(field)
@@ -57,6 +60,7 @@ async def subscribe(runtime: Runtime) -> None:
                         set(field.removed_choices),
                         actor_id=field.actor_id,
                     )
+                await versions.changed([records_scope(field.tenant_id, field.base_id)])
             if field.change == "updated" and field.previous_type:
                 if not db.is_sqlite:
                     # Sort indexes read the cell as the old type: PostgreSQL may fail to cast
@@ -77,7 +81,7 @@ async def subscribe(runtime: Runtime) -> None:
                     )
                     table_ids = list(found)
                 if table_ids:
-                    await forget_tables(base.tenant_id, table_ids)
+                    await forget_tables(base.tenant_id, base.base_id, table_ids)
 
     await runtime.bus.subscribe(
         "airtable-gateway", [t.DESCRIPTOR.full_name for t in _TYPES], on_event

@@ -44,6 +44,7 @@ from services.shared.errors import NotFound, PermissionDenied
 from services.shared.identity import Caller
 from services.shared.runtime import Runtime
 from services.shared.structs import to_struct
+from services.shared.versions import Versions, records_scope
 
 log = logging.getLogger("pyat.airtable_gateway.retype")
 
@@ -70,6 +71,7 @@ class Retyping:
         self._schemas = Schemas(runtime)
         self._collaborators = Collaborators(runtime)
         self._stub = schema_pb2_grpc.SchemaServiceStub(runtime.clients.channel("schema"))
+        self._versions = Versions(runtime.cache)
 
     async def convert(self, event: events_pb2.FieldChanged) -> int:
         """Convert the cells of the field `event` retyped; returns how many records changed."""
@@ -137,6 +139,7 @@ class Retyping:
             await log_changes(
                 session, scope.tenant_id, scope.base_id, retype.actor_id, utcnow(), logged
             )
+        await self._versions.changed([records_scope(scope.tenant_id, scope.base_id)])
         return len(changed)
 
     async def _add_choices(self, retype: _Retype, rows: Sequence[Row]) -> None:

@@ -42,6 +42,7 @@ from services.shared.ids import new_id
 from services.shared.outbox import add_event
 from services.shared.runtime import Runtime
 from services.shared.structs import from_struct, to_struct
+from services.shared.versions import Versions, records_scope
 
 MAX_RECORDS = 10
 MAX_MERGE_FIELDS = 3
@@ -70,6 +71,7 @@ class Writes:
         self._renderer = renderer
         self._quota = quota
         self._stub = schema_pb2_grpc.SchemaServiceStub(runtime.clients.channel("schema"))
+        self._versions = Versions(runtime.cache)
 
     async def create(
         self, caller: Caller, request: pb.CreateRecordsRequest
@@ -85,7 +87,7 @@ class Writes:
         async with self._runtime.db.transaction() as session:
             rows = await self._insert(session, caller, scope, table, cells, log)
             await log.write(session, scope, caller.user_id, utcnow())
-        await self._after_commit()
+        await self._after_commit(scope)
         spec = OutputSpec(request.return_fields_by_field_id)
         answers = await self._renderer.records(caller, request.base_id, table, rows, spec)
         return pb.CreateRecordsResponse(records=answers)
@@ -129,7 +131,7 @@ class Writes:
             rows = await self._update(session, caller, scope, table, updates, request.replace, log)
             created = await self._insert(session, caller, scope, table, creates, log)
             await log.write(session, scope, caller.user_id, utcnow())
-        await self._after_commit()
+        await self._after_commit(scope)
         # The answer follows the request's order; new records fill the slots left for them.
         by_id = {row.id: row for row in rows}
         made = iter(created)
@@ -172,12 +174,14 @@ class Writes:
                 log.add(scope.table_id, record_id, DELETED, [])
             _linked_events(session, caller, edits, log)
             await log.write(session, scope, caller.user_id, now)
-        await self._after_commit()
+        await self._after_commit(scope)
         return pb.DeleteRecordsResponse(deleted_record_ids=ids)
 
-    async def _after_commit(self) -> None:
+    async def _after_commit(self, scope: Scope) -> None:
+        # Before the call answers, so that the writer's next read of the base sees the write.
+        await self._versions.changed([records_scope(scope.tenant_id, scope.base_id)])
         self._runtime.outbox.notify()
-        await prune_if_due(self._runtime.db)
+        await prune_if_due(self._runtime.db, self._versions)
 
     async def _validate(
         self,

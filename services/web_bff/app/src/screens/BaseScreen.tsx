@@ -108,7 +108,8 @@ export function BaseScreen({ baseId, tableId }: { baseId: string; tableId?: stri
         </p>
       )}
       {tableId && tables && !current && !error && <p role="alert">That table is not in this base.</p>}
-      {current && <GridView key={current.id} baseId={baseId} tableId={current.id} />}
+      {/* Started with the tabs, not after them: GetGrid brings the table itself. */}
+      {tableId && !error && (!tables || current) && <GridView key={tableId} baseId={baseId} tableId={tableId} />}
     </main>
   );
 }
