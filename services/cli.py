@@ -137,13 +137,20 @@ def check_ports(wanted: Sequence[Listener]) -> None:
             sock.close()
 
 
-async def _until_stopped() -> None:
+def _stop_signals() -> asyncio.Event:
+    """Set by SIGINT or SIGTERM. Taken before anything starts: a process that answers health
+    checks while still settling must stop cleanly on a signal, not die of it."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _until_stopped(stop: asyncio.Event) -> None:
     await stop.wait()
     # A second Ctrl-C during shutdown should not print a traceback.
+    loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.remove_signal_handler(signum)
         signal.signal(signum, signal.SIG_IGN)
@@ -213,6 +220,7 @@ async def up(settings: Settings) -> None:
     # Envoy's config is written at start, so the /v0 front and web-bff's HTTP side, which
     # only Envoy calls, can take any free port: they never collide with another `pyat up` or
     # a `pyat serve`.
+    stop = _stop_signals()
     host = Host(list(SERVICES.values()), settings.with_(airtable_http_port=0, web_http_port=0))
     await _start(host)
     settle_heap()
@@ -235,7 +243,7 @@ async def up(settings: Settings) -> None:
         except EnvoyError as error:
             raise StartError(str(error)) from None
         print(_banner(settings, host), flush=True)
-        await _until_stopped()
+        await _until_stopped(stop)
         print("Stopping...", flush=True)
     finally:
         await envoy.stop()
@@ -244,12 +252,13 @@ async def up(settings: Settings) -> None:
 
 async def serve(settings: Settings, specs: Sequence[ServiceSpec]) -> None:
     """Some services alone; the others are found through PYAT_<NAME>_ADDR."""
+    stop = _stop_signals()
     host = Host(specs, settings)
     await _start(host)
     settle_heap()
     print(f"serving {', '.join(s.name for s in specs)} on {host.address}", flush=True)
     try:
-        await _until_stopped()
+        await _until_stopped(stop)
     finally:
         await host.stop()
 
@@ -260,6 +269,7 @@ async def serve_rest_front(settings: Settings) -> None:
     from services.airtable_gateway import rest
     from services.shared.clients import Clients
 
+    stop = _stop_signals()
     clients = Clients(settings)
     try:
         runner = await rest.listen(clients, settings)
@@ -267,7 +277,7 @@ async def serve_rest_front(settings: Settings) -> None:
             settle_heap()
             address = f"{settings.airtable_http_host}:{port_of(runner)}"
             print(f"serving {REST_FRONT} on {address}", flush=True)
-            await _until_stopped()
+            await _until_stopped(stop)
         finally:
             await runner.cleanup()
     finally:
