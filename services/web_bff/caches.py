@@ -11,6 +11,7 @@ the caller's read access is checked on every call before a page is served.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import OrderedDict
 from collections.abc import Awaitable, Hashable
 from dataclasses import dataclass
@@ -143,7 +144,10 @@ V = TypeVar("V")
 
 
 class Recent(Generic[K, V]):
-    """Answers kept for `ttl_s` (0: until pushed out), the `limit` most recently used."""
+    """Answers kept for up to `ttl_s` (0: until pushed out), the `limit` most recently used.
+    Each answer is kept a random part of `ttl_s`, from half of it on: answers read in the same
+    moment (every caller's, at start) would otherwise all expire in the same moment, and be read
+    again all at once, every `ttl_s`."""
 
     def __init__(self, limit: int, ttl_s: float = 0.0) -> None:
         self.limit = limit
@@ -162,7 +166,7 @@ class Recent(Generic[K, V]):
         return value
 
     def put(self, key: K, value: V) -> None:
-        self._entries[key] = (value, monotonic() + self.ttl_s)
+        self._entries[key] = (value, monotonic() + self.ttl_s * random.uniform(0.5, 1.0))
         self._entries.move_to_end(key)
         while len(self._entries) > self.limit:
             self._entries.popitem(last=False)
