@@ -73,14 +73,15 @@ SCHEMA_SETTLE_S = 2.0
 
 
 class Lookups:
-    """Bases and tables recently read, so that a screen asks only what may have changed: the
-    caller's read access, every time. A base's workspace is kept longer: a base never moves."""
+    """Bases recently read, and the ids of tables asked by name, so that a screen asks only what
+    may have changed: the caller's read access, every time. A base's workspace is kept longer:
+    a base never moves."""
 
     def __init__(self, limit: int = 4096, ttl_s: float = LOOKUP_TTL_S) -> None:
         # By tenant and user: a base carries the caller's own role.
         self.bases: Recent[tuple[str, str, str], workspace_pb2.Base] = Recent(limit, ttl_s)
-        # By tenant and the table as asked, id or name.
-        self.tables: Recent[tuple[str, str, str], schema_pb2.Table] = Recent(limit, ttl_s)
+        # A table's id by tenant and the table as asked, id or name.
+        self.table_ids: Recent[tuple[str, str, str], str] = Recent(limit, ttl_s)
         self.workspaces: Recent[tuple[str, str], str] = Recent(limit)
         # Each table's schema version and since when it has been seen.
         self._versions: Recent[tuple[str, str], tuple[int, float]] = Recent(limit)
@@ -113,11 +114,11 @@ async def table_access(upstream: Upstream, base_id: str, table: str, known: Look
     # The schema is kept only under the base's schema token (upstream.table), so a field
     # just added shows; what was read before only tells the table's id, so the access check
     # can go out at once.
-    known_table = known.tables.get(table_key)
+    known_table_id = known.table_ids.get(table_key)
     workspace_id = (
         known_base.workspace_id if known_base else known.workspaces.get((caller.tenant_id, base_id))
     )
-    table_id = known_table.id if known_table else table if looks_like(table, "tbl") else ""
+    table_id = known_table_id or (table if looks_like(table, "tbl") else "")
     base_call = _given(known_base) if known_base else upstream.base(base_id)
     checked = None
     if workspace_id and table_id:
@@ -135,8 +136,8 @@ async def table_access(upstream: Upstream, base_id: str, table: str, known: Look
     if known_base is None:
         known.bases.put(base_key, base)
         known.workspaces.put((caller.tenant_id, base_id), base.workspace_id)
-    if known_table is None:
-        known.tables.put(table_key, found)
+    if known_table_id is None:
+        known.table_ids.put(table_key, found.id)
     decision = (
         checked
         if checked is not None
