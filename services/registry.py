@@ -4,10 +4,13 @@ from services import (
     airtable_gateway,
     api_gateway,
     auth,
+    embedding,
     formula,
+    mcp,
     mobile_bff,
     permission,
     schema,
+    search,
     tenant,
     user,
     web_bff,
@@ -29,5 +32,8 @@ SERVICES: dict[str, ServiceSpec] = {
         airtable_gateway.SERVICE,
         web_bff.SERVICE,
         mobile_bff.SERVICE,
+        embedding.SERVICE,
+        search.SERVICE,
+        mcp.SERVICE,
     )
 }

@@ -22,12 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from pyat.api.v1 import access_pb2 as pyat_dot_api_dot_v1_dot_access__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'pyat/airtable/v1/airtable_gateway.proto\x12\x10pyat.airtable.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18pyat/api/v1/access.proto\"o\n\x06Record\x12\n\n\x02id\x18\x01 \x01(\t\x12\x30\n\x0c\x63reated_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x06\x66ields\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"(\n\x04Sort\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\"\x86\x01\n\x06Output\x12\x31\n\x0b\x63\x65ll_format\x18\x01 \x01(\x0e\x32\x1c.pyat.airtable.v1.CellFormat\x12\x11\n\ttime_zone\x18\x02 \x01(\t\x12\x13\n\x0buser_locale\x18\x03 \x01(\t\x12!\n\x19return_fields_by_field_id\x18\x04 \x01(\x08\"\x9a\x02\n\x12ListRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\t\x12\x13\n\x0bmax_records\x18\x05 \x01(\x05\x12\x0e\n\x06\x66ields\x18\x06 \x03(\t\x12%\n\x05sorts\x18\x07 \x03(\x0b\x32\x16.pyat.airtable.v1.Sort\x12\x0c\n\x04view\x18\x08 \x01(\t\x12\x19\n\x11\x66ilter_by_formula\x18\t \x01(\t\x12(\n\x06output\x18\n \x01(\x0b\x32\x18.pyat.airtable.v1.Output\x12\r\n\x05start\x18\x0b \x01(\x05\x12\x13\n\x0b\x63ount_total\x18\x0c \x01(\x08\"_\n\x13ListRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\x12\x0e\n\x06offset\x18\x02 \x01(\t\x12\r\n\x05total\x18\x03 \x01(\x05\"o\n\x10GetRecordRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12(\n\x06output\x18\x04 \x01(\x0b\x32\x18.pyat.airtable.v1.Output\"=\n\x11GetRecordResponse\x12(\n\x06record\x18\x01 \x01(\x0b\x32\x18.pyat.airtable.v1.Record\"\x95\x01\n\x14\x43reateRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12(\n\x07records\x18\x03 \x03(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08typecast\x18\x04 \x01(\x08\x12!\n\x19return_fields_by_field_id\x18\x05 \x01(\x08\"B\n\x15\x43reateRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\"C\n\x0cRecordUpdate\x12\n\n\x02id\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xc9\x01\n\x14UpdateRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12/\n\x07records\x18\x03 \x03(\x0b\x32\x1e.pyat.airtable.v1.RecordUpdate\x12\x0f\n\x07replace\x18\x04 \x01(\x08\x12\x10\n\x08typecast\x18\x05 \x01(\x08\x12!\n\x19return_fields_by_field_id\x18\x06 \x01(\x08\x12\x1a\n\x12\x66ields_to_merge_on\x18\x07 \x03(\t\"z\n\x15UpdateRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\x12\x1a\n\x12\x63reated_record_ids\x18\x02 \x03(\t\x12\x1a\n\x12updated_record_ids\x18\x03 \x03(\t\"J\n\x14\x44\x65leteRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x12\n\nrecord_ids\x18\x03 \x03(\t\"3\n\x15\x44\x65leteRecordsResponse\x12\x1a\n\x12\x64\x65leted_record_ids\x18\x01 \x03(\t\"\xf6\x01\n\x0cRecordChange\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12*\n\x04kind\x18\x02 \x01(\x0e\x32\x1c.pyat.airtable.v1.ChangeKind\x12\x10\n\x08table_id\x18\x03 \x01(\t\x12\x11\n\trecord_id\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61\x63tor_id\x18\x06 \x01(\t\x12\x19\n\x11\x63hanged_field_ids\x18\x07 \x03(\t\x12(\n\x06record\x18\x08 \x01(\x0b\x32\x18.pyat.airtable.v1.Record\"\x88\x01\n\x18ListRecordChangesRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x14\n\x0cnewest_first\x18\x05 \x01(\x08\x12\x14\n\x0comit_records\x18\x06 \x01(\x08\"n\n\x19ListRecordChangesResponse\x12/\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x1e.pyat.airtable.v1.RecordChange\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12\x10\n\x08has_more\x18\x03 \x01(\x08\"\xb5\x01\n\nConnection\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x18\n\x10\x61irtable_base_id\x18\x02 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x14\n\x0c\x65ndpoint_url\x18\x05 \x01(\t\x12\x12\n\ncreated_by\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"w\n\x12\x43onnectBaseRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x18\n\x10\x61irtable_base_id\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x14\n\x0c\x65ndpoint_url\x18\x05 \x01(\t\"G\n\x13\x43onnectBaseResponse\x12\x30\n\nconnection\x18\x01 \x01(\x0b\x32\x1c.pyat.airtable.v1.Connection\"\x18\n\x16ListConnectionsRequest\"L\n\x17ListConnectionsResponse\x12\x31\n\x0b\x63onnections\x18\x01 \x03(\x0b\x32\x1c.pyat.airtable.v1.Connection\"(\n\x15\x44isconnectBaseRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\"\x18\n\x16\x44isconnectBaseResponse*W\n\nCellFormat\x12\x1b\n\x17\x43\x45LL_FORMAT_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43\x45LL_FORMAT_JSON\x10\x01\x12\x16\n\x12\x43\x45LL_FORMAT_STRING\x10\x02*t\n\nChangeKind\x12\x1b\n\x17\x43HANGE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43HANGE_KIND_CREATED\x10\x01\x12\x17\n\x13\x43HANGE_KIND_UPDATED\x10\x02\x12\x17\n\x13\x43HANGE_KIND_DELETED\x10\x03\x32\xfe\x08\n\x16\x41irtableGatewayService\x12~\n\x0bListRecords\x12$.pyat.airtable.v1.ListRecordsRequest\x1a%.pyat.airtable.v1.ListRecordsResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12x\n\tGetRecord\x12\".pyat.airtable.v1.GetRecordRequest\x1a#.pyat.airtable.v1.GetRecordResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12\x85\x01\n\rCreateRecords\x12&.pyat.airtable.v1.CreateRecordsRequest\x1a\'.pyat.airtable.v1.CreateRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x85\x01\n\rUpdateRecords\x12&.pyat.airtable.v1.UpdateRecordsRequest\x1a\'.pyat.airtable.v1.UpdateRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x85\x01\n\rDeleteRecords\x12&.pyat.airtable.v1.DeleteRecordsRequest\x1a\'.pyat.airtable.v1.DeleteRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x90\x01\n\x11ListRecordChanges\x12*.pyat.airtable.v1.ListRecordChangesRequest\x1a+.pyat.airtable.v1.ListRecordChangesResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12\x62\n\x0b\x43onnectBase\x12$.pyat.airtable.v1.ConnectBaseRequest\x1a%.pyat.airtable.v1.ConnectBaseResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x12n\n\x0fListConnections\x12(.pyat.airtable.v1.ListConnectionsRequest\x1a).pyat.airtable.v1.ListConnectionsResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x12k\n\x0e\x44isconnectBase\x12\'.pyat.airtable.v1.DisconnectBaseRequest\x1a(.pyat.airtable.v1.DisconnectBaseResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'pyat/airtable/v1/airtable_gateway.proto\x12\x10pyat.airtable.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18pyat/api/v1/access.proto\"o\n\x06Record\x12\n\n\x02id\x18\x01 \x01(\t\x12\x30\n\x0c\x63reated_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x06\x66ields\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"(\n\x04Sort\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\"\x86\x01\n\x06Output\x12\x31\n\x0b\x63\x65ll_format\x18\x01 \x01(\x0e\x32\x1c.pyat.airtable.v1.CellFormat\x12\x11\n\ttime_zone\x18\x02 \x01(\t\x12\x13\n\x0buser_locale\x18\x03 \x01(\t\x12!\n\x19return_fields_by_field_id\x18\x04 \x01(\x08\"\x9a\x02\n\x12ListRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\t\x12\x13\n\x0bmax_records\x18\x05 \x01(\x05\x12\x0e\n\x06\x66ields\x18\x06 \x03(\t\x12%\n\x05sorts\x18\x07 \x03(\x0b\x32\x16.pyat.airtable.v1.Sort\x12\x0c\n\x04view\x18\x08 \x01(\t\x12\x19\n\x11\x66ilter_by_formula\x18\t \x01(\t\x12(\n\x06output\x18\n \x01(\x0b\x32\x18.pyat.airtable.v1.Output\x12\r\n\x05start\x18\x0b \x01(\x05\x12\x13\n\x0b\x63ount_total\x18\x0c \x01(\x08\"_\n\x13ListRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\x12\x0e\n\x06offset\x18\x02 \x01(\t\x12\r\n\x05total\x18\x03 \x01(\x05\"o\n\x10GetRecordRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x11\n\trecord_id\x18\x03 \x01(\t\x12(\n\x06output\x18\x04 \x01(\x0b\x32\x18.pyat.airtable.v1.Output\"=\n\x11GetRecordResponse\x12(\n\x06record\x18\x01 \x01(\x0b\x32\x18.pyat.airtable.v1.Record\"\x95\x01\n\x14\x43reateRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12(\n\x07records\x18\x03 \x03(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x08typecast\x18\x04 \x01(\x08\x12!\n\x19return_fields_by_field_id\x18\x05 \x01(\x08\"B\n\x15\x43reateRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\"C\n\x0cRecordUpdate\x12\n\n\x02id\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xc9\x01\n\x14UpdateRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12/\n\x07records\x18\x03 \x03(\x0b\x32\x1e.pyat.airtable.v1.RecordUpdate\x12\x0f\n\x07replace\x18\x04 \x01(\x08\x12\x10\n\x08typecast\x18\x05 \x01(\x08\x12!\n\x19return_fields_by_field_id\x18\x06 \x01(\x08\x12\x1a\n\x12\x66ields_to_merge_on\x18\x07 \x03(\t\"z\n\x15UpdateRecordsResponse\x12)\n\x07records\x18\x01 \x03(\x0b\x32\x18.pyat.airtable.v1.Record\x12\x1a\n\x12\x63reated_record_ids\x18\x02 \x03(\t\x12\x1a\n\x12updated_record_ids\x18\x03 \x03(\t\"J\n\x14\x44\x65leteRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x12\n\nrecord_ids\x18\x03 \x03(\t\"3\n\x15\x44\x65leteRecordsResponse\x12\x1a\n\x12\x64\x65leted_record_ids\x18\x01 \x03(\t\"\xf6\x01\n\x0cRecordChange\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\t\x12*\n\x04kind\x18\x02 \x01(\x0e\x32\x1c.pyat.airtable.v1.ChangeKind\x12\x10\n\x08table_id\x18\x03 \x01(\t\x12\x11\n\trecord_id\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61\x63tor_id\x18\x06 \x01(\t\x12\x19\n\x11\x63hanged_field_ids\x18\x07 \x03(\t\x12(\n\x06record\x18\x08 \x01(\x0b\x32\x18.pyat.airtable.v1.Record\"\x88\x01\n\x18ListRecordChangesRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x03 \x01(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x14\n\x0cnewest_first\x18\x05 \x01(\x08\x12\x14\n\x0comit_records\x18\x06 \x01(\x08\"n\n\x19ListRecordChangesResponse\x12/\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x1e.pyat.airtable.v1.RecordChange\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12\x10\n\x08has_more\x18\x03 \x01(\x08\"\xb5\x01\n\nConnection\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x18\n\x10\x61irtable_base_id\x18\x02 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x14\n\x0c\x65ndpoint_url\x18\x05 \x01(\t\x12\x12\n\ncreated_by\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"w\n\x12\x43onnectBaseRequest\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x18\n\x10\x61irtable_base_id\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x14\n\x0c\x65ndpoint_url\x18\x05 \x01(\t\"G\n\x13\x43onnectBaseResponse\x12\x30\n\nconnection\x18\x01 \x01(\x0b\x32\x1c.pyat.airtable.v1.Connection\"\x18\n\x16ListConnectionsRequest\"L\n\x17ListConnectionsResponse\x12\x31\n\x0b\x63onnections\x18\x01 \x03(\x0b\x32\x1c.pyat.airtable.v1.Connection\"(\n\x15\x44isconnectBaseRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\"\x18\n\x16\x44isconnectBaseResponse\"S\n\x0b\x41ggregation\x12\x35\n\x08\x66unction\x18\x01 \x01(\x0e\x32#.pyat.airtable.v1.AggregateFunction\x12\r\n\x05\x66ield\x18\x02 \x01(\t\"\xaf\x01\n\x17\x41ggregateRecordsRequest\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\r\n\x05table\x18\x02 \x01(\t\x12\x33\n\x0c\x61ggregations\x18\x03 \x03(\x0b\x32\x1d.pyat.airtable.v1.Aggregation\x12\x10\n\x08group_by\x18\x04 \x01(\t\x12\x19\n\x11\x66ilter_by_formula\x18\x05 \x01(\t\x12\x12\n\nmax_groups\x18\x06 \x01(\x05\"n\n\x0e\x41ggregateGroup\x12#\n\x03key\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0f\n\x07records\x18\x02 \x01(\x03\x12&\n\x06values\x18\x03 \x03(\x0b\x32\x16.google.protobuf.Value\"_\n\x18\x41ggregateRecordsResponse\x12\x30\n\x06groups\x18\x01 \x03(\x0b\x32 .pyat.airtable.v1.AggregateGroup\x12\x11\n\ttruncated\x18\x02 \x01(\x08*W\n\nCellFormat\x12\x1b\n\x17\x43\x45LL_FORMAT_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43\x45LL_FORMAT_JSON\x10\x01\x12\x16\n\x12\x43\x45LL_FORMAT_STRING\x10\x02*t\n\nChangeKind\x12\x1b\n\x17\x43HANGE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43HANGE_KIND_CREATED\x10\x01\x12\x17\n\x13\x43HANGE_KIND_UPDATED\x10\x02\x12\x17\n\x13\x43HANGE_KIND_DELETED\x10\x03*\xc9\x01\n\x11\x41ggregateFunction\x12\"\n\x1e\x41GGREGATE_FUNCTION_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41GGREGATE_FUNCTION_COUNT\x10\x01\x12\x1a\n\x16\x41GGREGATE_FUNCTION_SUM\x10\x02\x12\x1e\n\x1a\x41GGREGATE_FUNCTION_AVERAGE\x10\x03\x12\x1a\n\x16\x41GGREGATE_FUNCTION_MIN\x10\x04\x12\x1a\n\x16\x41GGREGATE_FUNCTION_MAX\x10\x05\x32\xc5\n\n\x16\x41irtableGatewayService\x12~\n\x0bListRecords\x12$.pyat.airtable.v1.ListRecordsRequest\x1a%.pyat.airtable.v1.ListRecordsResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12x\n\tGetRecord\x12\".pyat.airtable.v1.GetRecordRequest\x1a#.pyat.airtable.v1.GetRecordResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12\x85\x01\n\rCreateRecords\x12&.pyat.airtable.v1.CreateRecordsRequest\x1a\'.pyat.airtable.v1.CreateRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x85\x01\n\rUpdateRecords\x12&.pyat.airtable.v1.UpdateRecordsRequest\x1a\'.pyat.airtable.v1.UpdateRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x85\x01\n\rDeleteRecords\x12&.pyat.airtable.v1.DeleteRecordsRequest\x1a\'.pyat.airtable.v1.DeleteRecordsResponse\"#\xc2\xf3\x18\x1f\x08\x02\x12\x12\x64\x61ta.records:write\x1a\x07\x62\x61se_id\x12\x90\x01\n\x11ListRecordChanges\x12*.pyat.airtable.v1.ListRecordChangesRequest\x1a+.pyat.airtable.v1.ListRecordChangesResponse\"\"\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x12\xc4\x01\n\x10\x41ggregateRecords\x12).pyat.airtable.v1.AggregateRecordsRequest\x1a*.pyat.airtable.v1.AggregateRecordsResponse\"Y\xc2\xf3\x18\x1e\x08\x02\x12\x11\x64\x61ta.records:read\x1a\x07\x62\x61se_id\x82\xd3\xe4\x93\x02\x31\",/v1/bases/{base_id}/tables/{table}/aggregate:\x01*\x12\x62\n\x0b\x43onnectBase\x12$.pyat.airtable.v1.ConnectBaseRequest\x1a%.pyat.airtable.v1.ConnectBaseResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x12n\n\x0fListConnections\x12(.pyat.airtable.v1.ListConnectionsRequest\x1a).pyat.airtable.v1.ListConnectionsResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x12k\n\x0e\x44isconnectBase\x12\'.pyat.airtable.v1.DisconnectBaseRequest\x1a(.pyat.airtable.v1.DisconnectBaseResponse\"\x06\xc2\xf3\x18\x02\x08\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,64 +47,76 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['DeleteRecords']._serialized_options = b'\302\363\030\037\010\002\022\022data.records:write\032\007base_id'
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['ListRecordChanges']._loaded_options = None
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['ListRecordChanges']._serialized_options = b'\302\363\030\036\010\002\022\021data.records:read\032\007base_id'
+  _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['AggregateRecords']._loaded_options = None
+  _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['AggregateRecords']._serialized_options = b'\302\363\030\036\010\002\022\021data.records:read\032\007base_id\202\323\344\223\0021\",/v1/bases/{base_id}/tables/{table}/aggregate:\001*'
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['ConnectBase']._loaded_options = None
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['ConnectBase']._serialized_options = b'\302\363\030\002\010\003'
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['ListConnections']._loaded_options = None
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['ListConnections']._serialized_options = b'\302\363\030\002\010\003'
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['DisconnectBase']._loaded_options = None
   _globals['_AIRTABLEGATEWAYSERVICE'].methods_by_name['DisconnectBase']._serialized_options = b'\302\363\030\002\010\003'
-  _globals['_CELLFORMAT']._serialized_start=2796
-  _globals['_CELLFORMAT']._serialized_end=2883
-  _globals['_CHANGEKIND']._serialized_start=2885
-  _globals['_CHANGEKIND']._serialized_end=3001
-  _globals['_RECORD']._serialized_start=150
-  _globals['_RECORD']._serialized_end=261
-  _globals['_SORT']._serialized_start=263
-  _globals['_SORT']._serialized_end=303
-  _globals['_OUTPUT']._serialized_start=306
-  _globals['_OUTPUT']._serialized_end=440
-  _globals['_LISTRECORDSREQUEST']._serialized_start=443
-  _globals['_LISTRECORDSREQUEST']._serialized_end=725
-  _globals['_LISTRECORDSRESPONSE']._serialized_start=727
-  _globals['_LISTRECORDSRESPONSE']._serialized_end=822
-  _globals['_GETRECORDREQUEST']._serialized_start=824
-  _globals['_GETRECORDREQUEST']._serialized_end=935
-  _globals['_GETRECORDRESPONSE']._serialized_start=937
-  _globals['_GETRECORDRESPONSE']._serialized_end=998
-  _globals['_CREATERECORDSREQUEST']._serialized_start=1001
-  _globals['_CREATERECORDSREQUEST']._serialized_end=1150
-  _globals['_CREATERECORDSRESPONSE']._serialized_start=1152
-  _globals['_CREATERECORDSRESPONSE']._serialized_end=1218
-  _globals['_RECORDUPDATE']._serialized_start=1220
-  _globals['_RECORDUPDATE']._serialized_end=1287
-  _globals['_UPDATERECORDSREQUEST']._serialized_start=1290
-  _globals['_UPDATERECORDSREQUEST']._serialized_end=1491
-  _globals['_UPDATERECORDSRESPONSE']._serialized_start=1493
-  _globals['_UPDATERECORDSRESPONSE']._serialized_end=1615
-  _globals['_DELETERECORDSREQUEST']._serialized_start=1617
-  _globals['_DELETERECORDSREQUEST']._serialized_end=1691
-  _globals['_DELETERECORDSRESPONSE']._serialized_start=1693
-  _globals['_DELETERECORDSRESPONSE']._serialized_end=1744
-  _globals['_RECORDCHANGE']._serialized_start=1747
-  _globals['_RECORDCHANGE']._serialized_end=1993
-  _globals['_LISTRECORDCHANGESREQUEST']._serialized_start=1996
-  _globals['_LISTRECORDCHANGESREQUEST']._serialized_end=2132
-  _globals['_LISTRECORDCHANGESRESPONSE']._serialized_start=2134
-  _globals['_LISTRECORDCHANGESRESPONSE']._serialized_end=2244
-  _globals['_CONNECTION']._serialized_start=2247
-  _globals['_CONNECTION']._serialized_end=2428
-  _globals['_CONNECTBASEREQUEST']._serialized_start=2430
-  _globals['_CONNECTBASEREQUEST']._serialized_end=2549
-  _globals['_CONNECTBASERESPONSE']._serialized_start=2551
-  _globals['_CONNECTBASERESPONSE']._serialized_end=2622
-  _globals['_LISTCONNECTIONSREQUEST']._serialized_start=2624
-  _globals['_LISTCONNECTIONSREQUEST']._serialized_end=2648
-  _globals['_LISTCONNECTIONSRESPONSE']._serialized_start=2650
-  _globals['_LISTCONNECTIONSRESPONSE']._serialized_end=2726
-  _globals['_DISCONNECTBASEREQUEST']._serialized_start=2728
-  _globals['_DISCONNECTBASEREQUEST']._serialized_end=2768
-  _globals['_DISCONNECTBASERESPONSE']._serialized_start=2770
-  _globals['_DISCONNECTBASERESPONSE']._serialized_end=2794
-  _globals['_AIRTABLEGATEWAYSERVICE']._serialized_start=3004
-  _globals['_AIRTABLEGATEWAYSERVICE']._serialized_end=4154
+  _globals['_CELLFORMAT']._serialized_start=3298
+  _globals['_CELLFORMAT']._serialized_end=3385
+  _globals['_CHANGEKIND']._serialized_start=3387
+  _globals['_CHANGEKIND']._serialized_end=3503
+  _globals['_AGGREGATEFUNCTION']._serialized_start=3506
+  _globals['_AGGREGATEFUNCTION']._serialized_end=3707
+  _globals['_RECORD']._serialized_start=180
+  _globals['_RECORD']._serialized_end=291
+  _globals['_SORT']._serialized_start=293
+  _globals['_SORT']._serialized_end=333
+  _globals['_OUTPUT']._serialized_start=336
+  _globals['_OUTPUT']._serialized_end=470
+  _globals['_LISTRECORDSREQUEST']._serialized_start=473
+  _globals['_LISTRECORDSREQUEST']._serialized_end=755
+  _globals['_LISTRECORDSRESPONSE']._serialized_start=757
+  _globals['_LISTRECORDSRESPONSE']._serialized_end=852
+  _globals['_GETRECORDREQUEST']._serialized_start=854
+  _globals['_GETRECORDREQUEST']._serialized_end=965
+  _globals['_GETRECORDRESPONSE']._serialized_start=967
+  _globals['_GETRECORDRESPONSE']._serialized_end=1028
+  _globals['_CREATERECORDSREQUEST']._serialized_start=1031
+  _globals['_CREATERECORDSREQUEST']._serialized_end=1180
+  _globals['_CREATERECORDSRESPONSE']._serialized_start=1182
+  _globals['_CREATERECORDSRESPONSE']._serialized_end=1248
+  _globals['_RECORDUPDATE']._serialized_start=1250
+  _globals['_RECORDUPDATE']._serialized_end=1317
+  _globals['_UPDATERECORDSREQUEST']._serialized_start=1320
+  _globals['_UPDATERECORDSREQUEST']._serialized_end=1521
+  _globals['_UPDATERECORDSRESPONSE']._serialized_start=1523
+  _globals['_UPDATERECORDSRESPONSE']._serialized_end=1645
+  _globals['_DELETERECORDSREQUEST']._serialized_start=1647
+  _globals['_DELETERECORDSREQUEST']._serialized_end=1721
+  _globals['_DELETERECORDSRESPONSE']._serialized_start=1723
+  _globals['_DELETERECORDSRESPONSE']._serialized_end=1774
+  _globals['_RECORDCHANGE']._serialized_start=1777
+  _globals['_RECORDCHANGE']._serialized_end=2023
+  _globals['_LISTRECORDCHANGESREQUEST']._serialized_start=2026
+  _globals['_LISTRECORDCHANGESREQUEST']._serialized_end=2162
+  _globals['_LISTRECORDCHANGESRESPONSE']._serialized_start=2164
+  _globals['_LISTRECORDCHANGESRESPONSE']._serialized_end=2274
+  _globals['_CONNECTION']._serialized_start=2277
+  _globals['_CONNECTION']._serialized_end=2458
+  _globals['_CONNECTBASEREQUEST']._serialized_start=2460
+  _globals['_CONNECTBASEREQUEST']._serialized_end=2579
+  _globals['_CONNECTBASERESPONSE']._serialized_start=2581
+  _globals['_CONNECTBASERESPONSE']._serialized_end=2652
+  _globals['_LISTCONNECTIONSREQUEST']._serialized_start=2654
+  _globals['_LISTCONNECTIONSREQUEST']._serialized_end=2678
+  _globals['_LISTCONNECTIONSRESPONSE']._serialized_start=2680
+  _globals['_LISTCONNECTIONSRESPONSE']._serialized_end=2756
+  _globals['_DISCONNECTBASEREQUEST']._serialized_start=2758
+  _globals['_DISCONNECTBASEREQUEST']._serialized_end=2798
+  _globals['_DISCONNECTBASERESPONSE']._serialized_start=2800
+  _globals['_DISCONNECTBASERESPONSE']._serialized_end=2824
+  _globals['_AGGREGATION']._serialized_start=2826
+  _globals['_AGGREGATION']._serialized_end=2909
+  _globals['_AGGREGATERECORDSREQUEST']._serialized_start=2912
+  _globals['_AGGREGATERECORDSREQUEST']._serialized_end=3087
+  _globals['_AGGREGATEGROUP']._serialized_start=3089
+  _globals['_AGGREGATEGROUP']._serialized_end=3199
+  _globals['_AGGREGATERECORDSRESPONSE']._serialized_start=3201
+  _globals['_AGGREGATERECORDSRESPONSE']._serialized_end=3296
+  _globals['_AIRTABLEGATEWAYSERVICE']._serialized_start=3710
+  _globals['_AIRTABLEGATEWAYSERVICE']._serialized_end=5059
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from pyat.api.v1 import access_pb2 as _access_pb2
@@ -24,6 +25,15 @@ class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANGE_KIND_CREATED: _ClassVar[ChangeKind]
     CHANGE_KIND_UPDATED: _ClassVar[ChangeKind]
     CHANGE_KIND_DELETED: _ClassVar[ChangeKind]
+
+class AggregateFunction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AGGREGATE_FUNCTION_UNSPECIFIED: _ClassVar[AggregateFunction]
+    AGGREGATE_FUNCTION_COUNT: _ClassVar[AggregateFunction]
+    AGGREGATE_FUNCTION_SUM: _ClassVar[AggregateFunction]
+    AGGREGATE_FUNCTION_AVERAGE: _ClassVar[AggregateFunction]
+    AGGREGATE_FUNCTION_MIN: _ClassVar[AggregateFunction]
+    AGGREGATE_FUNCTION_MAX: _ClassVar[AggregateFunction]
 CELL_FORMAT_UNSPECIFIED: CellFormat
 CELL_FORMAT_JSON: CellFormat
 CELL_FORMAT_STRING: CellFormat
@@ -31,6 +41,12 @@ CHANGE_KIND_UNSPECIFIED: ChangeKind
 CHANGE_KIND_CREATED: ChangeKind
 CHANGE_KIND_UPDATED: ChangeKind
 CHANGE_KIND_DELETED: ChangeKind
+AGGREGATE_FUNCTION_UNSPECIFIED: AggregateFunction
+AGGREGATE_FUNCTION_COUNT: AggregateFunction
+AGGREGATE_FUNCTION_SUM: AggregateFunction
+AGGREGATE_FUNCTION_AVERAGE: AggregateFunction
+AGGREGATE_FUNCTION_MIN: AggregateFunction
+AGGREGATE_FUNCTION_MAX: AggregateFunction
 
 class Record(_message.Message):
     __slots__ = ("id", "created_time", "fields")
@@ -293,3 +309,45 @@ class DisconnectBaseRequest(_message.Message):
 class DisconnectBaseResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class Aggregation(_message.Message):
+    __slots__ = ("function", "field")
+    FUNCTION_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    function: AggregateFunction
+    field: str
+    def __init__(self, function: _Optional[_Union[AggregateFunction, str]] = ..., field: _Optional[str] = ...) -> None: ...
+
+class AggregateRecordsRequest(_message.Message):
+    __slots__ = ("base_id", "table", "aggregations", "group_by", "filter_by_formula", "max_groups")
+    BASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    AGGREGATIONS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_BY_FIELD_NUMBER: _ClassVar[int]
+    FILTER_BY_FORMULA_FIELD_NUMBER: _ClassVar[int]
+    MAX_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    base_id: str
+    table: str
+    aggregations: _containers.RepeatedCompositeFieldContainer[Aggregation]
+    group_by: str
+    filter_by_formula: str
+    max_groups: int
+    def __init__(self, base_id: _Optional[str] = ..., table: _Optional[str] = ..., aggregations: _Optional[_Iterable[_Union[Aggregation, _Mapping]]] = ..., group_by: _Optional[str] = ..., filter_by_formula: _Optional[str] = ..., max_groups: _Optional[int] = ...) -> None: ...
+
+class AggregateGroup(_message.Message):
+    __slots__ = ("key", "records", "values")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    key: _struct_pb2.Value
+    records: int
+    values: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
+    def __init__(self, key: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., records: _Optional[int] = ..., values: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ...) -> None: ...
+
+class AggregateRecordsResponse(_message.Message):
+    __slots__ = ("groups", "truncated")
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    groups: _containers.RepeatedCompositeFieldContainer[AggregateGroup]
+    truncated: bool
+    def __init__(self, groups: _Optional[_Iterable[_Union[AggregateGroup, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...

@@ -71,6 +71,11 @@ class AirtableGatewayServiceStub:
                 request_serializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesRequest.SerializeToString,
                 response_deserializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesResponse.FromString,
                 _registered_method=True)
+        self.AggregateRecords = channel.unary_unary(
+                '/pyat.airtable.v1.AirtableGatewayService/AggregateRecords',
+                request_serializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.AggregateRecordsRequest.SerializeToString,
+                response_deserializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.AggregateRecordsResponse.FromString,
+                _registered_method=True)
         self.ConnectBase = channel.unary_unary(
                 '/pyat.airtable.v1.AirtableGatewayService/ConnectBase',
                 request_serializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ConnectBaseRequest.SerializeToString,
@@ -146,6 +151,15 @@ class AirtableGatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AggregateRecords(self, request, context):
+        """AggregateRecords counts, sums, averages and finds the minimum and maximum of fields over
+        the records a formula selects, computed in the database, optionally grouped by one field.
+        Native bases only; a connected base is FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ConnectBase(self, request, context):
         """ConnectBase connects a real Airtable base: it registers a base in a workspace whose
         operations are forwarded to Airtable with `token`, which is stored encrypted.
@@ -200,6 +214,11 @@ def add_AirtableGatewayServiceServicer_to_server(servicer, server):
                     servicer.ListRecordChanges,
                     request_deserializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesRequest.FromString,
                     response_serializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesResponse.SerializeToString,
+            ),
+            'AggregateRecords': grpc.unary_unary_rpc_method_handler(
+                    servicer.AggregateRecords,
+                    request_deserializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.AggregateRecordsRequest.FromString,
+                    response_serializer=pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.AggregateRecordsResponse.SerializeToString,
             ),
             'ConnectBase': grpc.unary_unary_rpc_method_handler(
                     servicer.ConnectBase,
@@ -386,6 +405,33 @@ class AirtableGatewayService:
             '/pyat.airtable.v1.AirtableGatewayService/ListRecordChanges',
             pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesRequest.SerializeToString,
             pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.ListRecordChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AggregateRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyat.airtable.v1.AirtableGatewayService/AggregateRecords',
+            pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.AggregateRecordsRequest.SerializeToString,
+            pyat_dot_airtable_dot_v1_dot_airtable__gateway__pb2.AggregateRecordsResponse.FromString,
             options,
             channel_credentials,
             insecure,

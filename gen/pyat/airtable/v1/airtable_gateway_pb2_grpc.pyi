@@ -60,6 +60,11 @@ class AirtableGatewayServiceStub:
     kept for 7 days; an older cursor is FAILED_PRECONDITION (reason CURSOR_EXPIRED), and the
     client reads the table afresh.
     """
+    AggregateRecords: _grpc.UnaryUnaryMultiCallable[_airtable_gateway_pb2.AggregateRecordsRequest, _airtable_gateway_pb2.AggregateRecordsResponse]
+    """AggregateRecords counts, sums, averages and finds the minimum and maximum of fields over
+    the records a formula selects, computed in the database, optionally grouped by one field.
+    Native bases only; a connected base is FAILED_PRECONDITION.
+    """
     ConnectBase: _grpc.UnaryUnaryMultiCallable[_airtable_gateway_pb2.ConnectBaseRequest, _airtable_gateway_pb2.ConnectBaseResponse]
     """ConnectBase connects a real Airtable base: it registers a base in a workspace whose
     operations are forwarded to Airtable with `token`, which is stored encrypted.
@@ -100,6 +105,11 @@ class AirtableGatewayServiceAsyncStub(AirtableGatewayServiceStub):
     how a client that was away catches up, and what the live change feeds read. Changes are
     kept for 7 days; an older cursor is FAILED_PRECONDITION (reason CURSOR_EXPIRED), and the
     client reads the table afresh.
+    """
+    AggregateRecords: _aio.UnaryUnaryMultiCallable[_airtable_gateway_pb2.AggregateRecordsRequest, _airtable_gateway_pb2.AggregateRecordsResponse]  # type: ignore[assignment]
+    """AggregateRecords counts, sums, averages and finds the minimum and maximum of fields over
+    the records a formula selects, computed in the database, optionally grouped by one field.
+    Native bases only; a connected base is FAILED_PRECONDITION.
     """
     ConnectBase: _aio.UnaryUnaryMultiCallable[_airtable_gateway_pb2.ConnectBaseRequest, _airtable_gateway_pb2.ConnectBaseResponse]  # type: ignore[assignment]
     """ConnectBase connects a real Airtable base: it registers a base in a workspace whose
@@ -174,6 +184,17 @@ class AirtableGatewayServiceServicer(metaclass=_abc_1.ABCMeta):
         how a client that was away catches up, and what the live change feeds read. Changes are
         kept for 7 days; an older cursor is FAILED_PRECONDITION (reason CURSOR_EXPIRED), and the
         client reads the table afresh.
+        """
+
+    @_abc_1.abstractmethod
+    def AggregateRecords(
+        self,
+        request: _airtable_gateway_pb2.AggregateRecordsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_airtable_gateway_pb2.AggregateRecordsResponse, _abc.Awaitable[_airtable_gateway_pb2.AggregateRecordsResponse]]:
+        """AggregateRecords counts, sums, averages and finds the minimum and maximum of fields over
+        the records a formula selects, computed in the database, optionally grouped by one field.
+        Native bases only; a connected base is FAILED_PRECONDITION.
         """
 
     @_abc_1.abstractmethod
