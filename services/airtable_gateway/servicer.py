@@ -8,6 +8,7 @@ from pyat.airtable.v1 import airtable_gateway_pb2_grpc
 from pyat.permission.v1 import permission_pb2
 
 from services.airtable_gateway.connected import ConnectedBases
+from services.airtable_gateway.native.aggregate import Aggregates
 from services.airtable_gateway.native.changes import Changes
 from services.airtable_gateway.native.collaborators import Collaborators
 from services.airtable_gateway.native.computed import Computed
@@ -53,6 +54,7 @@ class AirtableGatewayServicer(airtable_gateway_pb2_grpc.AirtableGatewayServiceSe
         )
         self.writes = Writes(runtime, self.schemas, self.renderer, RecordQuota(runtime))
         self.changes = Changes(runtime.db, self.schemas, self.renderer)
+        self.aggregates = Aggregates(runtime.db, self.schemas, self.formulas)
 
     async def _caller(self, context: Context, base_id: str, action: Action) -> Caller:
         caller = identity.caller()
@@ -124,6 +126,18 @@ class AirtableGatewayServicer(airtable_gateway_pb2_grpc.AirtableGatewayServiceSe
                 "record changes are kept for native bases only", reason="NOT_NATIVE"
             )
         return await self.changes.page(caller, request)
+
+    async def AggregateRecords(
+        self, request: pb.AggregateRecordsRequest, context: Context
+    ) -> pb.AggregateRecordsResponse:
+        caller = await self._caller(context, request.base_id, READ)
+        if await self.connected.lookup(caller, request.base_id) is not None:
+            # Airtable's API has no aggregation, and reading a whole base through it is no
+            # answer to give within one call.
+            raise FailedPrecondition(
+                "aggregations are computed for native bases only", reason="NOT_NATIVE"
+            )
+        return await self.aggregates.compute(caller, request)
 
     async def ConnectBase(
         self, request: pb.ConnectBaseRequest, context: Context
