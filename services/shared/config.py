@@ -37,6 +37,10 @@ class Settings:
     # "/" and "/app/" routes; 0 asks for any free port.
     web_http_host: str = "127.0.0.1"
     web_http_port: int = 8090
+    # mcp-server's streamable HTTP (the Model Context Protocol), behind Envoy's /mcp route;
+    # 0 asks for any free port.
+    mcp_http_host: str = "127.0.0.1"
+    mcp_http_port: int = 8092
     # 0 turns the Prometheus endpoint off (tests run many servers in one process).
     metrics_port: int = 9464
     data_dir: Path = Path(".pyat")
@@ -64,6 +68,16 @@ class Settings:
     # endpoint URL must have one's scheme and host (and its port, if it names one), so the
     # server never becomes a way into hosts on its own network.
     airtable_endpoints: tuple[str, ...] = ("https://api.airtable.com",)
+    # embedding-service: a sentence-transformers model's directory, or an installed package
+    # exposing MODEL_DIR; unset means the bundled all-MiniLM-L6-v2 package.
+    embedding_model: str = ""
+    # The most texts one forward pass takes, and how long (ms) a pass's first text waits for more.
+    embedding_max_batch: int = 64
+    embedding_max_wait_ms: int = 5
+    # semantic-search: a table with more documents than this is served by an HNSW index
+    # (usearch) instead of an exact scan; how long (ms) the indexer waits to batch changes.
+    search_exact_limit: int = 20_000
+    search_batch_window_ms: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +97,8 @@ class Settings:
             airtable_http_port=_int(env, "PYAT_AIRTABLE_HTTP_PORT", cls.airtable_http_port),
             web_http_host=env.get("PYAT_WEB_HTTP_HOST", cls.web_http_host),
             web_http_port=_int(env, "PYAT_WEB_HTTP_PORT", cls.web_http_port),
+            mcp_http_host=env.get("PYAT_MCP_HTTP_HOST", cls.mcp_http_host),
+            mcp_http_port=_int(env, "PYAT_MCP_HTTP_PORT", cls.mcp_http_port),
             metrics_port=_int(env, "PYAT_METRICS_PORT", cls.metrics_port),
             data_dir=Path(env.get("PYAT_DATA_DIR", str(cls.data_dir))),
             database_url=env.get("DATABASE_URL") or None,
@@ -103,6 +119,15 @@ class Settings:
                 if url.strip()
             )
             or cls.airtable_endpoints,
+            embedding_model=env.get("PYAT_EMBEDDING_MODEL", cls.embedding_model),
+            embedding_max_batch=_int(env, "PYAT_EMBEDDING_MAX_BATCH", cls.embedding_max_batch),
+            embedding_max_wait_ms=_int(
+                env, "PYAT_EMBEDDING_MAX_WAIT_MS", cls.embedding_max_wait_ms
+            ),
+            search_exact_limit=_int(env, "PYAT_SEARCH_EXACT_LIMIT", cls.search_exact_limit),
+            search_batch_window_ms=_int(
+                env, "PYAT_SEARCH_BATCH_WINDOW_MS", cls.search_batch_window_ms
+            ),
         )
 
     def with_(self, **changes: Any) -> Settings:
