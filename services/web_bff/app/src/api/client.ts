@@ -161,6 +161,14 @@ export async function getGridRows(
   return { records, total: Math.max(answer.total ?? 0, start + records.length) };
 }
 
+/** One record by id, its cells keyed by field id (Airtable's get record). */
+export async function getRecord(baseId: string, tableId: string, recordId: string): Promise<GridRecord> {
+  const answer = await apiJson<GridRecord>(
+    `/v0/${enc(baseId)}/${enc(tableId)}/${enc(recordId)}?returnFieldsByFieldId=true`,
+  );
+  return withFields(answer);
+}
+
 export async function createRecord(
   baseId: string,
   tableId: string,

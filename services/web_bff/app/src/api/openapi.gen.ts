@@ -239,6 +239,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bases/{base_id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search returns the records of a base that best match a query, best first.
+         * @description Search returns the records of a base that best match a query, best first.
+         *
+         *     Access: a session access token, or a personal access token with the scopes `data.records:read`. A token limited to some bases must include the base in `base_id`.
+         */
+        get: operations["SearchService_Search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bases/{base_id}/search/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetIndexStatus says how much of a base is indexed: records indexed and records waiting.
+         * @description GetIndexStatus says how much of a base is indexed: records indexed and records waiting.
+         *
+         *     Access: a session access token, or a personal access token with the scopes `data.records:read`. A token limited to some bases must include the base in `base_id`.
+         */
+        get: operations["SearchService_GetIndexStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bases/{base_id}/tables": {
         parameters: {
             query?: never;
@@ -422,6 +466,30 @@ export interface paths {
         get: operations["SchemaService_GetTable"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bases/{base_id}/tables/{table}/aggregate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * AggregateRecords counts, sums, averages and finds the minimum and maximum of fields over the records a formula selects, computed in the database, optionally grouped by one field.
+         * @description AggregateRecords counts, sums, averages and finds the minimum and maximum of fields over
+         *     the records a formula selects, computed in the database, optionally grouped by one field.
+         *     Native bases only; a connected base is FAILED_PRECONDITION.
+         *
+         *     Access: a session access token, or a personal access token with the scopes `data.records:read`. A token limited to some bases must include the base in `base_id`.
+         */
+        post: operations["AirtableGatewayService_AggregateRecords"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1155,6 +1223,34 @@ export interface components {
             message?: string;
         };
         /**
+         * @description AggregateFunction is what an aggregation computes.
+         * @enum {string}
+         */
+        "pyat.airtable.v1.AggregateFunction": "AGGREGATE_FUNCTION_UNSPECIFIED" | "AGGREGATE_FUNCTION_COUNT" | "AGGREGATE_FUNCTION_SUM" | "AGGREGATE_FUNCTION_AVERAGE" | "AGGREGATE_FUNCTION_MIN" | "AGGREGATE_FUNCTION_MAX";
+        /** @description AggregateGroup is one group's values. */
+        "pyat.airtable.v1.AggregateGroup": {
+            /** @description The group's cell value of `group_by` (null for records where it is empty). */
+            key?: unknown;
+            /**
+             * Format: int64
+             * @description Records in the group.
+             */
+            records?: string;
+            /** @description One per aggregation, in the request's order; null where no record had a value. */
+            values?: unknown[];
+        };
+        "pyat.airtable.v1.AggregateRecordsResponse": {
+            groups?: components["schemas"]["pyat.airtable.v1.AggregateGroup"][];
+            /** @description Whether there were more groups than `max_groups`. */
+            truncated?: boolean;
+        };
+        /** @description Aggregation is one value to compute per group. */
+        "pyat.airtable.v1.Aggregation": {
+            /** @description A field name or id; may be empty for COUNT (every record). */
+            field?: string;
+            function?: components["schemas"]["pyat.airtable.v1.AggregateFunction"];
+        };
+        /**
          * @description ChangeKind is what happened to a record.
          * @enum {string}
          */
@@ -1495,6 +1591,52 @@ export interface components {
             type?: string;
             /** @description The fields the view shows, in order; empty means all. */
             visible_field_ids?: string[];
+        };
+        "pyat.search.v1.GetIndexStatusResponse": {
+            /**
+             * Format: int64
+             * @description Records of the base in the index.
+             */
+            indexed_records?: string;
+            /** @description The embedding model the vectors come from. */
+            model?: string;
+            /**
+             * Format: int64
+             * @description Record changes received and not yet indexed.
+             */
+            pending_records?: string;
+        };
+        /** @description SearchHit is one record found. */
+        "pyat.search.v1.SearchHit": {
+            /** Format: int32 */
+            keyword_rank?: number;
+            record_id?: string;
+            /**
+             * Format: double
+             * @description The fused score: higher is better. Comparable within one answer only.
+             */
+            score?: number;
+            /**
+             * Format: int32
+             * @description The record's place in each ranking, from 1; 0 when that ranking did not find it.
+             */
+            semantic_rank?: number;
+            /**
+             * Format: double
+             * @description Cosine similarity of the record's text to the query, -1 to 1 (0 in keyword mode).
+             */
+            similarity?: number;
+            table_id?: string;
+            /** @description The start of the text the record was indexed by (its primary field first). */
+            text?: string;
+        };
+        /**
+         * @description SearchMode is which rankings a search uses.
+         * @enum {string}
+         */
+        "pyat.search.v1.SearchMode": "SEARCH_MODE_UNSPECIFIED" | "SEARCH_MODE_HYBRID" | "SEARCH_MODE_SEMANTIC" | "SEARCH_MODE_KEYWORD";
+        "pyat.search.v1.SearchResponse": {
+            hits?: components["schemas"]["pyat.search.v1.SearchHit"][];
         };
         "pyat.tenant.v1.CreateInvitationRequest": {
             email?: string;
@@ -2184,6 +2326,68 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    SearchService_Search: {
+        parameters: {
+            query?: {
+                /** @description What to look for, 1 to 1,000 characters. */
+                query?: string;
+                /** @description Only this table (id or name); the whole base when empty. */
+                table?: string;
+                /** @description How many records to return, 1 to 100; 10 when 0. */
+                k?: number;
+                /** @description Only records for which this formula is truthy; needs `table`. */
+                filter_by_formula?: string;
+                mode?: components["schemas"]["pyat.search.v1.SearchMode"];
+            };
+            header?: never;
+            path: {
+                base_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["pyat.search.v1.SearchResponse"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    SearchService_GetIndexStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                base_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["pyat.search.v1.GetIndexStatusResponse"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
     SchemaService_ListTables: {
         parameters: {
             query?: never;
@@ -2544,6 +2748,53 @@ export interface operations {
             };
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            default: components["responses"]["Error"];
+        };
+    };
+    AirtableGatewayService_AggregateRecords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                base_id: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 1 to 20 aggregations. */
+                    aggregations?: components["schemas"]["pyat.airtable.v1.Aggregation"][];
+                    /** @description Only records for which this formula is truthy. */
+                    filter_by_formula?: string;
+                    /**
+                     * @description Group by this field (name or id): one group per distinct cell value. One group of all
+                     *     the records when empty.
+                     */
+                    group_by?: string;
+                    /**
+                     * Format: int32
+                     * @description At most this many groups, the largest first; 100 when 0, at most 1,000.
+                     */
+                    max_groups?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["pyat.airtable.v1.AggregateRecordsResponse"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             default: components["responses"]["Error"];
         };

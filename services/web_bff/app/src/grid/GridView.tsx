@@ -1,6 +1,6 @@
 // A table's grid screen: the schema and the caller's role (web-bff's GetGrid), the rows of
 // the view's query by position as they come into view (rows.ts), live changes, cell edits,
-// pasted blocks, and undo.
+// pasted blocks, undo, and a record opened from elsewhere (a search hit).
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import {
@@ -9,6 +9,7 @@ import {
   createRecords,
   deleteRecords,
   getGrid,
+  getRecord,
   updateRecords,
   watchTable,
   WRITE_BATCH,
@@ -83,9 +84,20 @@ export interface GridViewProps {
   viewState?: ViewState;
   /** Told the table (its schema and views) when loaded and when a field is added. */
   onTable?: (table: Table) => void;
+  /** A record to expand once the grid is loaded, loaded or not among its rows. */
+  openRecord?: string;
+  /** Told once `openRecord` is expanded. */
+  onRecordOpened?: () => void;
 }
 
-export function GridView({ baseId, tableId, viewState: startState, onTable }: GridViewProps) {
+export function GridView({
+  baseId,
+  tableId,
+  viewState: startState,
+  onTable,
+  openRecord,
+  onRecordOpened,
+}: GridViewProps) {
   const [state, setState] = useState<State | null>(null);
   // The view bar's: set to the table's first view once it is known, unless given.
   const [viewState, setViewState] = useState(startState);
@@ -101,6 +113,11 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
   const [pending, setPending] = useState(0);
   const [activeRow, setActiveRow] = useState(0);
   const [expanded, setExpanded] = useState<string | null>(null);
+  // The expanded record when it is not among the loaded rows (not reached yet, or outside the
+  // view's filter), kept current like a row.
+  const [outside, setOutside] = useState<GridRecord | null>(null);
+  // The id of a record being fetched to be expanded: its dialog waits for it.
+  const [fetching, setFetching] = useState<string | null>(null);
   const [menuFieldId, setMenuFieldId] = useState<string | null>(null);
   const loader = useRef<RowLoader | null>(null);
   const visible = useRef({ first: 0, last: 0 });
@@ -121,6 +138,11 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
   }, []);
   const rowsRef = useRef<Rows>([]);
   rowsRef.current = rows ?? [];
+  /** Change the grid's copy of a record, and the dialog's when it shows one from outside. */
+  const updateCopy = useCallback((recordId: string, make: (record: GridRecord) => GridRecord) => {
+    loader.current?.update(recordId, make);
+    setOutside((old) => (old?.id === recordId ? make(old) : old));
+  }, []);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -154,8 +176,13 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
       const incoming = change.record
         ? overlay({ id: change.record.id, createdTime: change.record.created_time, fields: change.record.fields ?? {} })
         : null;
-      if (change.kind === "CHANGE_KIND_DELETED" || !incoming) rowsNow.remove(change.record_id);
-      else if (!rowsNow.update(incoming.id, () => incoming) && change.kind === "CHANGE_KIND_CREATED") {
+      if (change.kind === "CHANGE_KIND_DELETED" || !incoming) {
+        rowsNow.remove(change.record_id);
+        setOutside((old) => (old?.id === change.record_id ? null : old));
+        return;
+      }
+      setOutside((old) => (old?.id === incoming.id ? incoming : old));
+      if (!rowsNow.update(incoming.id, () => incoming) && change.kind === "CHANGE_KIND_CREATED") {
         rowsNow.append(incoming);
       }
     }
@@ -196,7 +223,7 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
     (changes: CellChange[]) => {
       if (!changes.length) return;
       const setCell = (recordId: string, fieldId: string, value: CellValue) =>
-        loader.current?.update(recordId, (r) => ({ ...r, fields: { ...r.fields, [fieldId]: value } }));
+        updateCopy(recordId, (r) => ({ ...r, fields: { ...r.fields, [fieldId]: value } }));
       const marked = changes.map((change) => {
         const typed = unsaved.current.get(change.recordId) ?? new Map<string, Unsaved>();
         const mark = ++editCount.current;
@@ -229,7 +256,7 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
             [...byRecord].map(([id, fields]) => ({ id, fields })),
           );
           batch.forEach(settle);
-          for (const record of saved) loader.current?.update(record.id, () => overlay(record));
+          for (const record of saved) updateCopy(record.id, () => overlay(record));
           setRefusal("");
         } catch (e) {
           // A request is taken whole or not at all: one cell at a time tells which were refused.
@@ -260,7 +287,7 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
         });
       }
     },
-    [baseId, tableId, overlay],
+    [baseId, tableId, overlay, updateCopy],
   );
 
   const remember = useCallback((step: UndoStep) => {
@@ -353,6 +380,26 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
       setPending((n) => n - 1);
     }
   }, [undoSteps, commitCells, baseId, tableId]);
+
+  // A record asked for from elsewhere: expanded from the rows when it is loaded, else once
+  // fetched (not cancelled when the ask is cleared: the answer is told apart by its id).
+  const loaded = state !== null;
+  useEffect(() => {
+    if (!openRecord || !loaded) return;
+    setExpanded(openRecord);
+    onRecordOpened?.();
+    if ((loader.current?.positionOf(openRecord) ?? -1) >= 0) return;
+    setFetching(openRecord);
+    getRecord(baseId, tableId, openRecord)
+      .then(
+        (record) => setOutside(overlay(record)),
+        (e: unknown) => {
+          setExpanded((shown) => (shown === openRecord ? null : shown));
+          setRefusal(`That record could not be opened: ${describe(e)}`);
+        },
+      )
+      .finally(() => setFetching((id) => (id === openRecord ? null : id)));
+  }, [openRecord, loaded, onRecordOpened, baseId, tableId, overlay]);
 
   if (error && !state) {
     return (
@@ -477,9 +524,9 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
           onUndo={() => void undo()}
           onFieldMenu={canChangeSchema ? (field) => setMenuFieldId(field.id) : undefined}
         />
-        {expanded && (
+        {expanded && expanded !== fetching && (
           <RecordDialog
-            record={records[expandedAt]}
+            record={records[expandedAt] ?? (outside?.id === expanded ? outside : undefined)}
             fields={fields}
             hiddenFields={fieldsInOrder(state.table).filter((f) => !fields.includes(f))}
             editable={editable}
@@ -489,7 +536,10 @@ export function GridView({ baseId, tableId, viewState: startState, onTable }: Gr
             onCommit={onCommit}
             onPrevious={previousRecord && (() => setExpanded(previousRecord.id))}
             onNext={nextRecord && (() => setExpanded(nextRecord.id))}
-            onClose={() => setExpanded(null)}
+            onClose={() => {
+              setExpanded(null);
+              setOutside(null);
+            }}
           />
         )}
         {menuField && (

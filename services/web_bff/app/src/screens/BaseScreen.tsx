@@ -1,4 +1,5 @@
-// A base: its tables as tabs, the chosen table's grid, and a form to add a table.
+// A base: its tables as tabs, the chosen table's grid, a form to add a table, and the base's
+// search, whose hits open their record on their table's grid.
 
 import { useCallback, useEffect, useState } from "react";
 import { createTable, getBase, listTables } from "../api/client";
@@ -7,6 +8,7 @@ import { roleLabel } from "../api/members";
 import { roleAtLeast, type Base, type FieldSpec, type Table } from "../api/types";
 import { GridView } from "../grid/GridView";
 import { linkProps, navigate } from "../router";
+import { BaseSearch } from "../search/BaseSearch";
 import { CreateForm } from "./CreateForm";
 import "./sharing.css";
 
@@ -32,6 +34,9 @@ export function BaseScreen({ baseId, tableId }: { baseId: string; tableId?: stri
   const [base, setBase] = useState<Base | null>(null);
   const [tables, setTables] = useState<Table[] | null>(null);
   const [error, setError] = useState("");
+  // A search hit to open once its table's grid is on screen.
+  const [opening, setOpening] = useState<{ tableId: string; recordId: string } | null>(null);
+  const opened = useCallback(() => setOpening(null), []);
 
   const load = useCallback(async () => {
     try {
@@ -61,7 +66,21 @@ export function BaseScreen({ baseId, tableId }: { baseId: string; tableId?: stri
         <a {...linkProps("/")}>Home</a> <span aria-hidden="true">›</span>{" "}
         <span>{base?.name ?? "…"}</span>
       </nav>
-      <h1>{base?.name ?? "Base"}</h1>
+      <div className="base-header">
+        <h1>{base?.name ?? "Base"}</h1>
+        {tables && tables.length > 0 && (
+          <BaseSearch
+            baseId={baseId}
+            baseName={base?.name ?? "this base"}
+            tables={tables}
+            tableId={tableId}
+            onOpen={(hit) => {
+              setOpening(hit);
+              navigate(tablePath(baseId, hit.tableId));
+            }}
+          />
+        )}
+      </div>
       {base && !roleAtLeast(base.my_role, "ROLE_EDITOR") && (
         <p className="role-note" role="note">
           You have {roleLabel(base.my_role).toLowerCase()} access to this base: you can look at its records but
@@ -109,7 +128,15 @@ export function BaseScreen({ baseId, tableId }: { baseId: string; tableId?: stri
       )}
       {tableId && tables && !current && !error && <p role="alert">That table is not in this base.</p>}
       {/* Started with the tabs, not after them: GetGrid brings the table itself. */}
-      {tableId && !error && (!tables || current) && <GridView key={tableId} baseId={baseId} tableId={tableId} />}
+      {tableId && !error && (!tables || current) && (
+        <GridView
+          key={tableId}
+          baseId={baseId}
+          tableId={tableId}
+          openRecord={opening?.tableId === tableId ? opening.recordId : undefined}
+          onRecordOpened={opened}
+        />
+      )}
     </main>
   );
 }
