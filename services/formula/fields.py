@@ -63,6 +63,8 @@ class FieldInfo:
     # Where the value lives: the key in the record's cells, or "createdTime"/"lastModifiedTime".
     key: str
     formula: str = ""
+    # For a count: the link field whose records it counts (counts are never stored).
+    link: str = ""
 
     @property
     def kind(self) -> str:
@@ -113,7 +115,10 @@ def table_fields(table: schema_pb2.Table) -> list[FieldInfo]:
     for field in table.fields:
         options = json_format.MessageToDict(field.options) if field.HasField("options") else {}
         formula = options.get("formula", "") if field.type == "formula" else ""
-        fields.append(FieldInfo(field.id, field.name, field.type, field.id, str(formula or "")))
+        link = options.get("recordLinkFieldId", "") if field.type == "count" else ""
+        fields.append(
+            FieldInfo(field.id, field.name, field.type, field.id, str(formula or ""), str(link))
+        )
     return fields
 
 

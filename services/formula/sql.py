@@ -166,6 +166,11 @@ class Translator:
             return Sql(self.d.column_date("last_modified_time"), DATE)
         if field.type == "autoNumber":
             return Sql(self.d.column_number("auto_number"), NUMBER)
+        if field.type == "count":
+            # Never stored: the gateway counts the link cell's records, and so does SQL.
+            if not _SAFE_KEY.match(field.link):
+                raise Untranslatable(f"the count's link field {field.link!r} is not known")
+            return Sql(self.d.link_count(field.link), NUMBER)
         if not _SAFE_KEY.match(field.key):
             raise Untranslatable(f"field id {field.key!r} cannot be named in SQL")
         if field.type in ("barcode", "singleCollaborator", "createdBy", "lastModifiedBy", "button"):

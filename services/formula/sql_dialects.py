@@ -29,6 +29,13 @@ class Postgres:
     def cell_checkbox(self, key: str) -> str:
         return f"COALESCE(cells->'{key}' = 'true'::jsonb, FALSE)"
 
+    def link_count(self, key: str) -> str:
+        """How many records a link cell holds: 0 when it is empty or not an array."""
+        return (
+            f"CAST((CASE WHEN jsonb_typeof(cells->'{key}') = 'array' "
+            f"THEN jsonb_array_length(cells->'{key}') ELSE 0 END) AS double precision)"
+        )
+
     def cell_date(self, key: str) -> str:
         # Cells hold UTC ("...Z" or a bare date), so reading them as UTC ignores the session zone.
         return (
@@ -98,6 +105,10 @@ class Sqlite:
 
     def cell_checkbox(self, key: str) -> str:
         return f"COALESCE(json_extract(cells, '$.{key}'), 0)"
+
+    def link_count(self, key: str) -> str:
+        """How many records a link cell holds: 0 when it is empty or not an array."""
+        return f"CAST(COALESCE(json_array_length(cells, '$.{key}'), 0) AS REAL)"
 
     def cell_date(self, key: str) -> str:
         return self.column_date(f"json_extract(cells, '$.{key}')")

@@ -224,18 +224,22 @@ async def test_omit_records_lists_the_same_changes_without_reading_records(
     start = await now_cursor(base)
     ada, bob = await base.create("People", {"Name": "Ada"}, {"Name": "Bob"})
     await base.update("People", (ada.id, {"Age": 40}))
-
     async def both(**request: Any) -> tuple[Any, Any]:
         fields = {"base_id": base.base_id, **request}
         full = await base.records.ListRecordChanges(
             pb.ListRecordChangesRequest(**fields), metadata=base.owner.md
         )
-        with record_reads(any_fabric.host) as reads:
-            bare = await base.records.ListRecordChanges(
-                pb.ListRecordChangesRequest(**fields, omit_records=True), metadata=base.owner.md
-            )
-        assert reads == []
-        return full, bare
+        # A call that read records would read them every time; semantic-search's indexer
+        # reads them too, in the background, so one quiet call among a few is the proof.
+        for _ in range(5):
+            with record_reads(any_fabric.host) as reads:
+                bare = await base.records.ListRecordChanges(
+                    pb.ListRecordChangesRequest(**fields, omit_records=True), metadata=base.owner.md
+                )
+            if not reads:
+                return full, bare
+            await asyncio.sleep(0.5)
+        raise AssertionError(f"ListRecordChanges(omit_records) read records: {reads}")
 
     for request in ({"after": start}, {"newest_first": True, "page_size": 3}):
         full, bare = await both(**request)

@@ -157,7 +157,7 @@ class Listing:
             if sort is None:
                 break
             if number == 0 and not sort.params:
-                index = self._sort_indexes.ensure(table.id, key.field_id, sort.sql)
+                index = self._sort_indexes.ensure(table.id, _indexed_field(table, key), sort.sql)
             orders.append(_order(sort, key, f"s{number}"))
         where = (*scope.where(literal_table=True), *conditions)
         statement = select(*ROW_COLUMNS).where(*where)
@@ -267,6 +267,15 @@ def _query(table: TableSchema, request: pb.ListRecordsRequest, time_zone: str) -
     if not sorts and view is not None:
         sorts = [SortKey(sort.field_id, sort.direction == "desc") for sort in view.sorts]
     return Query(table, tuple(filters), tuple(sorts), time_zone)
+
+
+def _indexed_field(table: TableSchema, key: SortKey) -> str:
+    """The field a sort index reads: a count's SQL reads its link cell, so counts over one link
+    share one index, and deleting the link field drops it (see events.py)."""
+    field = table.by_id(key.field_id)
+    if field is not None and field.type == "count":
+        return str(table.options(field).get("recordLinkFieldId", "")) or key.field_id
+    return key.field_id
 
 
 def _bound(sql: str, params: dict[str, Any]) -> TextClause:
