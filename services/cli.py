@@ -1,6 +1,6 @@
 """`pyat`: run the platform (`up`), some services or the /v0 front alone (`serve`), migrations
-(`migrate`), or write the edge config (`edge-config`). Settings come from the environment
-(see services/shared/config.py)."""
+(`migrate`), write the edge config (`edge-config`), or serve MCP over stdio (`mcp`). Settings
+come from the environment (see services/shared/config.py)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,16 @@ def listeners(command: str, settings: Settings, specs: Sequence[ServiceSpec]) ->
                     settings.web_http_host,
                     settings.web_http_port,
                     "PYAT_WEB_HTTP_HOST",
+                )
+            )
+        if any(spec.name == "mcp" for spec in specs):
+            found.append(
+                Listener(
+                    "mcp-server's HTTP side",
+                    "PYAT_MCP_HTTP_PORT",
+                    settings.mcp_http_host,
+                    settings.mcp_http_port,
+                    "PYAT_MCP_HTTP_HOST",
                 )
             )
     if settings.metrics_port:
@@ -215,13 +225,17 @@ async def _start(host: Host) -> None:
 async def up(settings: Settings) -> None:
     """Every service in this process on one port, with Envoy in front."""
     from services.airtable_gateway import rest
+    from services.mcp import http as mcp_http
     from services.web_bff import http as web_http
 
-    # Envoy's config is written at start, so the /v0 front and web-bff's HTTP side, which
-    # only Envoy calls, can take any free port: they never collide with another `pyat up` or
-    # a `pyat serve`.
+    # Envoy's config is written at start, so the /v0 front, web-bff's HTTP side and
+    # mcp-server's, which only Envoy calls, can take any free port: they never collide with
+    # another `pyat up` or a `pyat serve`.
     stop = _stop_signals()
-    host = Host(list(SERVICES.values()), settings.with_(airtable_http_port=0, web_http_port=0))
+    host = Host(
+        list(SERVICES.values()),
+        settings.with_(airtable_http_port=0, web_http_port=0, mcp_http_port=0),
+    )
     await _start(host)
     settle_heap()
     assert host.runtime is not None  # started
@@ -235,6 +249,7 @@ async def up(settings: Settings) -> None:
             upstreams=(settings.grpc_host, host.port),
             airtable_rest=(settings.airtable_http_host, host.runtime.http_ports[rest.NAME]),
             web_app=(settings.web_http_host, host.runtime.http_ports[web_http.NAME]),
+            mcp=(settings.mcp_http_host, host.runtime.http_ports[mcp_http.NAME]),
         )
         try:
             await envoy.start(config, settings.data_dir.resolve() / "envoy")
@@ -346,6 +361,13 @@ def _parser() -> argparse.ArgumentParser:
     edge.add_argument(
         "--descriptor-set", type=Path, default=DESCRIPTOR_SET, help="the protoc descriptor set"
     )
+    commands.add_parser(
+        "mcp",
+        help="serve MCP over stdio for a desktop client (PYAT_TOKEN, PYAT_URL)",
+        description="Serve the Model Context Protocol over stdio, relayed to PYAT_URL's /mcp "
+        "(default http://127.0.0.1:8080) with the personal access token in PYAT_TOKEN: "
+        "the command Claude Desktop's config runs.",
+    )
     return parser
 
 
@@ -354,6 +376,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parsed = _parser().parse_args(args)
     if parsed.command == "edge-config":
         return edge_config(parsed.descriptor_set, k8s=parsed.k8s, out=parsed.out)
+    if parsed.command == "mcp":
+        from services.mcp import stdio
+
+        return stdio.main()
 
     command: str = parsed.command
     specs: list[ServiceSpec] = []

@@ -25,3 +25,9 @@ def base_of(path: str) -> str | None:
             candidate = parts[len(prefix)]
             return candidate if looks_like(candidate, "app") else None
     return None
+
+
+def is_mcp(path: str) -> bool:
+    """Whether a request is for the Model Context Protocol at /mcp, whose clients are told how
+    to authenticate (`WWW-Authenticate: Bearer`) when refused."""
+    return segments(path)[:1] == ["mcp"]

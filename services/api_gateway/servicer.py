@@ -15,6 +15,7 @@ from google.rpc import status_pb2
 
 from services.api_gateway.authz import Allowed, Authorizer, Request
 from services.api_gateway.limits import Plans, RateLimiter
+from services.api_gateway.routes import is_mcp
 from services.shared.access_tokens import load_signing_key
 from services.shared.airtable_errors import RATE_LIMIT_REACHED, error_json
 from services.shared.errors import Unavailable
@@ -68,11 +69,12 @@ class AuthorizationServicer(external_auth_pb2_grpc.AuthorizationServicer):  # ty
             if over is None:
                 return _allowed(decision)
             return _refused(429, grpc.StatusCode.RESOURCE_EXHAUSTED, *over, rest=path is not None)
+        challenge = (("www-authenticate", "Bearer"),) if path and is_mcp(path) else ()
         return _refused(
             decision.http_status,
             _GRPC_STATUS_OF[decision.http_status],
             decision.body(rest=path is not None),
-            (),
+            challenge if decision.http_status == 401 else (),
             rest=path is not None,
         )
 

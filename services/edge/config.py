@@ -36,6 +36,10 @@ AIRTABLE_REST_CLUSTER = "airtable-rest"
 K8S_WEB_SERVICE = "web-bff-service"
 K8S_WEB_HTTP_PORT = 8090
 WEB_APP_CLUSTER = "web-app"
+# mcp-server's streamable HTTP (the Model Context Protocol) at /mcp, after ext_authz.
+K8S_MCP_SERVICE = "mcp-service"
+K8S_MCP_HTTP_PORT = 8092
+MCP_CLUSTER = "mcp-http"
 
 CONNECT_TIMEOUT = "2s"
 ROUTE_TIMEOUT = "30s"
@@ -146,6 +150,7 @@ def envoy_config(
     airtable_rest: tuple[str, int] | None = None,
     web_app: tuple[str, int] | None = None,
     envoy_descriptor_set: Path | None = None,
+    mcp: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
     """The whole Envoy bootstrap for the edge.
 
@@ -153,7 +158,8 @@ def envoy_config(
     gRPC service full name (a Deployment per service), GATEWAY_SERVICES included.
     `airtable_rest` is where airtable-gateway's REST front listens; by default the all-in-one
     host on the default port, or airtable-gateway-service's http port. `web_app` is where
-    web-bff's HTTP side listens, by default likewise.
+    web-bff's HTTP side listens, by default likewise, and `mcp` where mcp-server's
+    streamable HTTP listens.
     `envoy_descriptor_set` is where Envoy finds the descriptor set when that is not
     `descriptor_set` (e.g. a mount in a container).
     """
@@ -165,9 +171,11 @@ def envoy_config(
         addresses = {_ALL_IN_ONE_CLUSTER: upstreams}
         airtable_rest = airtable_rest or (upstreams[0], Settings.airtable_http_port)
         web_app = web_app or (upstreams[0], Settings.web_http_port)
+        mcp = mcp or (upstreams[0], Settings.mcp_http_port)
     else:
         airtable_rest = airtable_rest or (K8S_AIRTABLE_SERVICE, K8S_AIRTABLE_HTTP_PORT)
         web_app = web_app or (K8S_WEB_SERVICE, K8S_WEB_HTTP_PORT)
+        mcp = mcp or (K8S_MCP_SERVICE, K8S_MCP_HTTP_PORT)
         missing = [s for s in upstream_services if s not in upstreams]
         if missing:
             raise ValueError(f"no upstream for {', '.join(missing)}")
@@ -228,6 +236,7 @@ def envoy_config(
                 *(grpc_cluster(name, *addresses[name]) for name in sorted(addresses)),
                 http_cluster(AIRTABLE_REST_CLUSTER, *airtable_rest),
                 http_cluster(WEB_APP_CLUSTER, *web_app),
+                http_cluster(MCP_CLUSTER, *mcp),
             ],
         },
     }
@@ -287,13 +296,23 @@ def routes(methods: list[HttpMethod], cluster_of: Mapping[str, str]) -> list[dic
             ("v1-root-not-found", {"path": "/v1"}),
         )
     ]
+    # The Model Context Protocol, after ext_authz like /v0: mcp-server's listener serves only
+    # requests with the caller's assertion.
+    mcp = [
+        {
+            "name": name,
+            "match": {"path": path},
+            "route": {"cluster": MCP_CLUSTER, "timeout": ROUTE_TIMEOUT},
+        }
+        for name, path in (("mcp", "/mcp"), ("mcp-slash", "/mcp/"))
+    ]
     web_app = {
         "name": "web-app",
         "match": {"prefix": "/"},
         "route": {"cluster": WEB_APP_CLUSTER, "timeout": ROUTE_TIMEOUT},
         "typed_per_filter_config": _without_ext_authz(),
     }
-    return [*public, airtable, *not_found, web_app]
+    return [*public, airtable, *not_found, *mcp, web_app]
 
 
 def _without_ext_authz() -> dict[str, Any]:
@@ -559,6 +578,7 @@ def all_in_one_envoy_config(descriptor_set: Path, settings: Settings) -> dict[st
         upstreams=(settings.grpc_host, settings.grpc_port),
         airtable_rest=(settings.airtable_http_host, settings.airtable_http_port),
         web_app=(settings.web_http_host, settings.web_http_port),
+        mcp=(settings.mcp_http_host, settings.mcp_http_port),
     )
 
 

@@ -17,6 +17,7 @@ from services.edge.config import (
     GATEWAY_SERVICES,
     K8S_GATEWAY_SERVICE,
     MAX_REQUEST_BYTES,
+    MCP_CLUSTER,
     STRIPPED_HEADERS,
     WEB_APP_CLUSTER,
     all_in_one_envoy_config,
@@ -149,6 +150,8 @@ def test_internal_methods_have_no_route() -> None:
         "v0-not-found",
         "v1-not-found",
         "v1-root-not-found",
+        "mcp",
+        "mcp-slash",
         "web-app",
     ]
     assert rest["v0-rest"]["match"] == {"prefix": "/v0/"}
@@ -159,6 +162,11 @@ def test_internal_methods_have_no_route() -> None:
     assert rest["v1-not-found"]["match"] == {"prefix": "/v1/"}
     assert rest["web-app"]["match"] == {"prefix": "/"}
     assert rest["web-app"]["route"]["cluster"] == WEB_APP_CLUSTER
+    # The Model Context Protocol goes to mcp-server's HTTP side, after ext_authz.
+    for name, path in (("mcp", "/mcp"), ("mcp-slash", "/mcp/")):
+        assert rest[name]["match"] == {"path": path}
+        assert rest[name]["route"]["cluster"] == MCP_CLUSTER
+        assert "typed_per_filter_config" not in rest[name]
 
 
 def test_identity_headers_are_removed_by_the_first_filter() -> None:
@@ -244,6 +252,9 @@ def test_k8s_variant_has_one_dns_cluster_per_service() -> None:
         "address": "web-bff-service",
         "port_value": 8090,
     }
+    mcp = clusters.pop(MCP_CLUSTER)
+    endpoint = mcp["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
+    assert endpoint["address"]["socket_address"] == {"address": "mcp-service", "port_value": 8092}
     public_services = {path.split("/")[1] for path in PUBLIC}
     assert sorted(clusters) == sorted(
         {k8s_service_name(s) for s in public_services} | {K8S_GATEWAY_SERVICE}

@@ -238,9 +238,11 @@ def test_sigterm_stops_a_served_process_within_10_seconds(tmp_path: Path) -> Non
         **os.environ,
         "PYAT_GRPC_PORT": str(port),
         "PYAT_METRICS_PORT": "0",
-        # airtable-gateway's /v0 front and web-bff's HTTP side too: no test takes a fixed port.
+        # airtable-gateway's /v0 front, web-bff's and mcp-server's HTTP sides too: no test
+        # takes a fixed port.
         "PYAT_AIRTABLE_HTTP_PORT": "0",
         "PYAT_WEB_HTTP_PORT": "0",
+        "PYAT_MCP_HTTP_PORT": "0",
         "PYAT_DATA_DIR": str(tmp_path),
     }
     env.pop("DATABASE_URL", None)
