@@ -9,6 +9,7 @@ import { linkProps, navigate, parseRoute, usePath } from "./router";
 import { AuthScreen } from "./screens/AuthScreen";
 import { BaseScreen } from "./screens/BaseScreen";
 import { HomeScreen } from "./screens/HomeScreen";
+import { TokensScreen } from "./screens/TokensScreen";
 
 export function App() {
   const session = useSyncExternalStore(subscribe, getSession);
@@ -57,6 +58,8 @@ export function App() {
         </main>
       ) : route.name === "base" ? (
         <BaseScreen baseId={route.baseId} tableId={route.tableId} />
+      ) : route.name === "tokens" ? (
+        <TokensScreen />
       ) : route.name === "notFound" ? (
         <main className="page">
           <h1>Page not found</h1>
@@ -83,6 +86,7 @@ function TopBar({ name }: { name: string }) {
           {error}
         </span>
       )}
+      <a {...linkProps("/tokens")}>Tokens and AI clients</a>
       <span className="who">{name}</span>
       <button
         type="button"

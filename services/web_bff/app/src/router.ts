@@ -8,12 +8,14 @@ export type Route =
   | { name: "signIn" }
   | { name: "signUp" }
   | { name: "base"; baseId: string; tableId?: string }
+  | { name: "tokens" }
   | { name: "notFound" };
 
 export function parseRoute(path: string): Route {
   if (path === "/" || path === "") return { name: "home" };
   if (path === "/signin") return { name: "signIn" };
   if (path === "/signup") return { name: "signUp" };
+  if (path === "/tokens") return { name: "tokens" };
   const base = /^\/bases\/([^/]+)(?:\/tables\/([^/]+))?\/?$/.exec(path);
   if (base?.[1]) {
     return {
@@ -33,6 +35,8 @@ export function pathOf(route: Route): string {
       return "/signin";
     case "signUp":
       return "/signup";
+    case "tokens":
+      return "/tokens";
     case "base":
       return route.tableId
         ? `/bases/${encodeURIComponent(route.baseId)}/tables/${encodeURIComponent(route.tableId)}`

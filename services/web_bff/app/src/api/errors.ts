@@ -5,13 +5,35 @@ export class ApiError extends Error {
   readonly status: number;
   /** gRPC code (number) from transcoded routes, or Airtable's error type. */
   readonly code: string;
+  /** What was wrong with each bad field, from a transcoded INVALID_ARGUMENT's BadRequest. */
+  readonly fields: FieldViolation[];
 
-  constructor(status: number, message: string, code = "") {
+  constructor(status: number, message: string, code = "", fields: FieldViolation[] = []) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.fields = fields;
   }
+}
+
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+function fieldViolationsOf(body: unknown): FieldViolation[] {
+  const details = (body as { details?: unknown } | null)?.details;
+  if (!Array.isArray(details)) return [];
+  return details.flatMap((detail: { field_violations?: unknown; fieldViolations?: unknown }) => {
+    const violations = detail?.field_violations ?? detail?.fieldViolations;
+    return Array.isArray(violations)
+      ? violations.map((v: { field?: unknown; description?: unknown }) => ({
+          field: String(v?.field ?? ""),
+          description: String(v?.description ?? ""),
+        }))
+      : [];
+  });
 }
 
 function messageOf(body: unknown): { message: string; code: string } | null {
@@ -45,7 +67,7 @@ export async function errorFrom(response: Response): Promise<ApiError> {
   }
   const found = messageOf(parsed);
   const fallback = text.trim().slice(0, 200) || `${response.status} ${response.statusText}`;
-  return new ApiError(response.status, found?.message || fallback, found?.code ?? "");
+  return new ApiError(response.status, found?.message || fallback, found?.code ?? "", fieldViolationsOf(parsed));
 }
 
 /** A message for people, whatever was thrown. */
