@@ -1,4 +1,8 @@
-"""semantic-search: records found by meaning and by words, indexed from record events."""
+"""semantic-search: records found by meaning and by words, indexed from record events.
+
+One process per deployment: its in-memory index follows only the changes its own indexer
+makes, so a second replica would drift from the first.
+"""
 
 from pyat.search.v1 import search_pb2
 

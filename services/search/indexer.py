@@ -195,8 +195,10 @@ class Indexer:
             if more:
                 continue
             await self._pause(IDLE_POLL_S, wakeable=True)
-            # A short window, so a burst of writes is indexed in one batch.
-            await self._pause(self._window_s)
+            # No window by default: changes that come while a batch is embedded make the next
+            # batch, so bursts batch themselves, and a lone change is not kept waiting.
+            if self._window_s > 0:
+                await self._pause(self._window_s)
 
     async def _pause(self, seconds: float, *, wakeable: bool = False) -> None:
         waits = [asyncio.ensure_future(self._stopping.wait())]
@@ -345,12 +347,13 @@ class Indexer:
             )
             for i, (record_id, text, digest) in enumerate(changed)
         ]
+        now = utcnow()
         async with self._db.transaction() as session:
-            ids = await storage.save(session, new)
+            ids = await storage.save(session, new, now)
             await storage.touch(session, unchanged)
             await storage.remove(session, gone)
         for key, saved in zip(ids, new, strict=True):
-            self._indexes.upsert(tenant_id, base_id, table_id, key, saved.vector)
+            self._indexes.upsert(tenant_id, base_id, table_id, key, saved.vector, now, saved.model)
         self._indexes.remove(tenant_id, table_id, gone)
 
 
@@ -373,18 +376,24 @@ def _unpack(event: events_pb2.Event) -> Any:
 
 
 async def start(runtime: Runtime) -> None:
-    """Start the index load, the worker and the event subscription of this host's search."""
+    """Start the index load, and unless indexing is off (search_indexing), the worker and the
+    event subscription of this host's search."""
     from services.search.servicer import state_of
 
     state = state_of(runtime)
     await state.indexes.start()
-    indexer = Indexer(runtime, state.indexes, state.embedder)
-    indexer.start()
+    indexer: Indexer | None = None
+    if runtime.settings.search_indexing:
+        indexer = Indexer(runtime, state.indexes, state.embedder)
+        indexer.start()
 
     async def stop() -> None:
-        await indexer.stop()
+        if indexer is not None:
+            await indexer.stop()
+        # After the worker: nothing changes a graph while its snapshot is written.
         await state.indexes.stop()
 
     # Before the server stops: the worker's calls go through it.
     runtime.on_stop_listening(stop)
-    await runtime.bus.subscribe_batches(DURABLE, EVENT_TYPES, indexer.on_events)
+    if indexer is not None:
+        await runtime.bus.subscribe_batches(DURABLE, EVENT_TYPES, indexer.on_events)

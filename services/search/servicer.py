@@ -19,6 +19,7 @@ from pyat.search.v1 import search_pb2_grpc
 from services.search import storage
 from services.search.embeddings import Embedder
 from services.search.index import Indexes, as_vector
+from services.search.snapshots import Snapshots
 from services.shared import identity
 from services.shared.base_access import BaseAccess
 from services.shared.clients import translate
@@ -88,7 +89,11 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.access = BaseAccess(runtime)
-        self.indexes = Indexes(runtime.db, runtime.settings.search_exact_limit)
+        self.indexes = Indexes(
+            runtime.db,
+            runtime.settings.search_exact_limit,
+            Snapshots(runtime.settings.data_dir / "search"),
+        )
         self.embedder = Embedder(runtime)
         self.schema = schema_pb2_grpc.SchemaServiceStub(runtime.clients.channel("schema"))
         self.records = airtable_gateway_pb2_grpc.AirtableGatewayServiceStub(

@@ -259,10 +259,13 @@ class NewText:
     model: str
 
 
-async def save(session: AsyncSession, texts: Sequence[NewText]) -> list[int]:
-    """Insert or replace the documents of these records; returns their ids, in order."""
+async def save(
+    session: AsyncSession, texts: Sequence[NewText], now: dt.datetime | None = None
+) -> list[int]:
+    """Insert or replace the documents of these records, written at `now`; returns their ids,
+    in order."""
     ids: list[int] = []
-    now = utcnow()
+    now = now or utcnow()
     for new in texts:
         statement = _insert(session)(documents).values(
             tenant_id=new.tenant_id,
@@ -313,16 +316,50 @@ async def tables_with_documents(session: AsyncSession) -> list[tuple[str, str, s
 
 
 async def vectors_page(
-    session: AsyncSession, tenant_id: str, table_id: str, after: int, limit: int
+    session: AsyncSession,
+    tenant_id: str,
+    table_id: str,
+    after: int,
+    limit: int,
+    since: dt.datetime | None = None,
 ) -> list[tuple[int, bytes]]:
-    found = await session.execute(
+    """A table's (id, vector) after the id `after`, in id order; with `since`, only those
+    written since then."""
+    statement = (
         select(documents.c.id, documents.c.vector)
         .where(documents.c.tenant_id == tenant_id, documents.c.table_id == table_id)
         .where(documents.c.id > after)
         .order_by(documents.c.id)
         .limit(limit)
     )
+    if since is not None:
+        statement = statement.where(documents.c.updated_at >= since)
+    found = await session.execute(statement)
     return [(int(row[0]), row[1]) for row in found]
+
+
+async def document_ids(session: AsyncSession, tenant_id: str, table_id: str) -> list[int]:
+    found = await session.scalars(
+        select(documents.c.id).where(
+            documents.c.tenant_id == tenant_id, documents.c.table_id == table_id
+        )
+    )
+    return [int(key) for key in found]
+
+
+async def table_mark(
+    session: AsyncSession, tenant_id: str, table_id: str
+) -> tuple[dt.datetime | None, str]:
+    """The latest `updated_at` of a table's documents, and that document's model."""
+    found = (
+        await session.execute(
+            select(documents.c.updated_at, documents.c.model)
+            .where(documents.c.tenant_id == tenant_id, documents.c.table_id == table_id)
+            .order_by(documents.c.updated_at.desc(), documents.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return (found[0], found[1]) if found else (None, "")
 
 
 async def documents_by_id(

@@ -75,9 +75,14 @@ class Settings:
     embedding_max_batch: int = 64
     embedding_max_wait_ms: int = 5
     # semantic-search: a table with more documents than this is served by an HNSW index
-    # (usearch) instead of an exact scan; how long (ms) the indexer waits to batch changes.
+    # (usearch) instead of an exact scan; how long (ms) the indexer waits to batch changes
+    # once woken (0: none; changes that come during a batch make the next one anyway).
     search_exact_limit: int = 20_000
-    search_batch_window_ms: int = 20
+    search_batch_window_ms: int = 0
+    # PYAT_SEARCH_INDEXING: "on", or "off" for a semantic-search that neither subscribes to
+    # record, table, field and base events nor runs its indexing worker: it answers from what
+    # is already indexed (the benchmarks' non-AI fabric runs so).
+    search_indexing: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -128,6 +133,7 @@ class Settings:
             search_batch_window_ms=_int(
                 env, "PYAT_SEARCH_BATCH_WINDOW_MS", cls.search_batch_window_ms
             ),
+            search_indexing=env.get("PYAT_SEARCH_INDEXING", "on").strip().lower() != "off",
         )
 
     def with_(self, **changes: Any) -> Settings:
