@@ -383,11 +383,26 @@ async def documents_by_id(
     return {int(row[0]): Document(int(row[0]), row[1], row[2], row[3], row[4]) for row in found}
 
 
+# English words too common to tell records apart. PostgreSQL's 'english' configuration drops
+# them from a query itself; SQLite's FTS5 has no such list, and would rank "a chef who bakes"
+# first for "someone who fixes cars" on the strength of "who".
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves""".split()
+)
+
+
 def query_words(query: str) -> list[str]:
-    """The query's distinct words, lowercased: letters and digits only, so they are safe in
-    both full-text query languages."""
+    """The query's distinct words that tell records apart, lowercased: letters and digits only,
+    so they are safe in both full-text query languages."""
     words = dict.fromkeys(re.findall(r"\w+", query.lower()))
-    return [word for word in words if word.strip("_")][:MAX_QUERY_WORDS]
+    return [w for w in words if w.strip("_") and w not in STOP_WORDS][:MAX_QUERY_WORDS]
 
 
 async def keyword_ranking(

@@ -96,6 +96,13 @@ async def test_meaning_ranks_the_mechanic_first_for_fixing_cars(people: People) 
     assert hits[0].text.startswith("Ada Quenneville\nJob: auto mechanic")
 
 
+async def test_common_words_find_nothing_by_themselves(people: People) -> None:
+    # "and" is in six of the texts: a words ranking that counted it would list them all.
+    hits = await people.find("the chef and the cakes", mode=pb.SEARCH_MODE_KEYWORD)
+    assert [hit.record_id for hit in hits] == [people.ids["Bruno Keller"]]
+    assert await people.find("who is it and", mode=pb.SEARCH_MODE_KEYWORD) == []
+
+
 async def test_an_exact_rare_word_ranks_its_record_first(people: People) -> None:
     # The surname means nothing; only the words ranking knows it.
     hits = await people.find("Keller")
