@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
+    Index,
     Integer,
     LargeBinary,
     String,
     Table,
     Text,
+    UniqueConstraint,
     and_,
     delete,
     func,
@@ -51,6 +53,11 @@ documents = Table(
     Column("vector", LargeBinary(), nullable=False),
     Column("model", String(255), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("tenant_id", "record_id", name="uq_search_documents_record"),
+    Index("ix_search_documents_scope", "tenant_id", "base_id", "table_id"),
+    # The words index is each database's own (a tsvector column with a GIN index on
+    # PostgreSQL, an FTS5 table on SQLite), made by the migration in its own SQL.
+    info={"dialect_only": ("words", "ix_search_documents_words")},
 )
 
 pending_records = Table(
@@ -62,6 +69,8 @@ pending_records = Table(
     Column("table_id", String(17), nullable=False),
     Column("actor_id", String(64), nullable=False),
     Column("queued_at", UTCDateTime(), nullable=False),
+    Index("ix_search_pending_records_queued", "queued_at"),
+    Index("ix_search_pending_records_base", "tenant_id", "base_id"),
 )
 
 pending_tables = Table(
