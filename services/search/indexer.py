@@ -31,7 +31,13 @@ from services.search.index import Indexes
 from services.shared import identity
 from services.shared.clients import translate
 from services.shared.db import Database, utcnow
-from services.shared.errors import DomainError, NotFound, PermissionDenied
+from services.shared.errors import (
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from services.shared.identity import Caller
 from services.shared.ids import looks_like
 from services.shared.runtime import Runtime
@@ -46,6 +52,8 @@ BATCH = 64
 # or by a crash).
 IDLE_POLL_S = 2.0
 MAX_BACKOFF_S = 10.0
+# How long records whose indexing failed for a passing reason wait before the next try.
+RETRY_LATER = dt.timedelta(seconds=5)
 SCHEMA_TTL_S = 60.0
 # A table is scanned this long after its fields changed: airtable-gateway keeps a table's
 # fields for up to 2 s, and would give the records as they were without the new field.
@@ -217,29 +225,51 @@ class Indexer:
         if batch:
             await self._index_records(batch)
         scanning = await self._scan_page()
-        return len(batch) == BATCH or scanning
+        # A batch is shared among tenants, so a short one may leave more waiting.
+        return bool(batch) or scanning
 
     async def _index_records(self, batch: Sequence[storage.Pending]) -> None:
         groups: dict[tuple[str, str, str, str], list[storage.Pending]] = defaultdict(list)
         for row in batch:
             groups[(row.tenant_id, row.base_id, row.table_id, row.actor_id)].append(row)
         for (tenant_id, base_id, table_id, actor_id), rows in groups.items():
-            ids = [row.record_id for row in rows]
-            self._act_as(tenant_id, actor_id)
             try:
-                table = await self._schemas.table(tenant_id, base_id, table_id)
-                current = await self._read(base_id, table_id, _records_formula(ids))
-            except NotFound:
-                current = {}  # the table (or base) is gone for whoever changed it
-                table = None
-            except PermissionDenied:
-                log.warning("records of %s can no longer be read by %s", table_id, actor_id)
+                await self._index_group(tenant_id, base_id, table_id, actor_id, rows)
+            except (InvalidArgument, FailedPrecondition) as error:
+                # Nothing a retry would change: these changes can't be indexed.
+                log.warning("records of %s can't be indexed: %s", table_id, error)
                 async with self._db.transaction() as session:
                     await storage.done_records(session, rows)
-                continue
-            await self._write(tenant_id, base_id, table_id, table, ids, current)
+            except Exception:
+                # A service down or slow: these wait a while, the other groups go on.
+                log.exception("indexing records of %s failed; retrying later", table_id)
+                async with self._db.transaction() as session:
+                    await storage.defer_records(session, rows, utcnow() + RETRY_LATER)
+
+    async def _index_group(
+        self,
+        tenant_id: str,
+        base_id: str,
+        table_id: str,
+        actor_id: str,
+        rows: Sequence[storage.Pending],
+    ) -> None:
+        ids = [row.record_id for row in rows]
+        self._act_as(tenant_id, actor_id)
+        try:
+            table = await self._schemas.table(tenant_id, base_id, table_id)
+            current = await self._read(base_id, table_id, _records_formula(ids))
+        except NotFound:
+            current = {}  # the table (or base) is gone for whoever changed it
+            table = None
+        except PermissionDenied:
+            log.warning("records of %s can no longer be read by %s", table_id, actor_id)
             async with self._db.transaction() as session:
                 await storage.done_records(session, rows)
+            return
+        await self._write(tenant_id, base_id, table_id, table, ids, current)
+        async with self._db.transaction() as session:
+            await storage.done_records(session, rows)
 
     async def _scan_page(self) -> bool:
         if self._scan is None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,7 +70,7 @@ pending_records = Table(
     Column("table_id", String(17), nullable=False),
     Column("actor_id", String(64), nullable=False),
     Column("queued_at", UTCDateTime(), nullable=False),
-    Index("ix_search_pending_records_queued", "queued_at"),
+    Index("ix_search_pending_records_turn", "tenant_id", "queued_at"),
     Index("ix_search_pending_records_base", "tenant_id", "base_id"),
 )
 
@@ -83,6 +84,8 @@ pending_tables = Table(
     Column("queued_at", UTCDateTime(), nullable=False),
 )
 
+# Tenants whose waiting records share one batch of the worker.
+TENANTS_PER_BATCH = 8
 # The words of a query that the words index is asked for: enough for any sensible query.
 MAX_QUERY_WORDS = 32
 
@@ -188,10 +191,31 @@ async def forget(
 
 
 async def next_records(session: AsyncSession, limit: int) -> list[Pending]:
-    found = await session.execute(
-        select(pending_records).order_by(pending_records.c.queued_at).limit(limit)
-    )
-    return [Pending(**row._mapping) for row in found]
+    """Up to `limit` waiting records, shared among the tenants that have waited longest: a
+    tenant that changed 100,000 records takes its turn beside one that changed ten, not ahead."""
+    oldest = func.min(pending_records.c.queued_at)
+    due = pending_records.c.queued_at <= utcnow()  # records put off after a failure wait
+    tenants = (
+        await session.execute(
+            select(pending_records.c.tenant_id)
+            .where(due)
+            .group_by(pending_records.c.tenant_id)
+            .order_by(oldest)
+            .limit(TENANTS_PER_BATCH)
+        )
+    ).scalars()
+    tenant_ids = list(tenants)
+    share = max(1, limit // max(1, len(tenant_ids)))
+    rows: list[Pending] = []
+    for tenant_id in tenant_ids:
+        found = await session.execute(
+            select(pending_records)
+            .where(pending_records.c.tenant_id == tenant_id, due)
+            .order_by(pending_records.c.queued_at)
+            .limit(share)
+        )
+        rows += [Pending(**row._mapping) for row in found]
+    return rows
 
 
 async def next_table(session: AsyncSession, queued_before: dt.datetime) -> Pending | None:
@@ -204,6 +228,20 @@ async def next_table(session: AsyncSession, queued_before: dt.datetime) -> Pendi
         )
     ).first()
     return Pending(record_id="", **found._mapping) if found else None
+
+
+async def defer_records(session: AsyncSession, rows: Sequence[Pending], until: dt.datetime) -> None:
+    """Put waiting records off until `until`, unless queued again since they were read."""
+    for row in rows:
+        await session.execute(
+            update(pending_records)
+            .where(
+                pending_records.c.tenant_id == row.tenant_id,
+                pending_records.c.record_id == row.record_id,
+                pending_records.c.queued_at == row.queued_at,
+            )
+            .values(queued_at=until)
+        )
 
 
 async def done_records(session: AsyncSession, rows: Sequence[Pending]) -> None:

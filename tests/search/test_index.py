@@ -222,3 +222,46 @@ def test_indexing_is_on_unless_turned_off() -> None:
     assert Settings.from_env({}).search_indexing
     assert Settings.from_env({"PYAT_SEARCH_INDEXING": "on"}).search_indexing
     assert not Settings.from_env({"PYAT_SEARCH_INDEXING": "off"}).search_indexing
+
+
+async def test_a_tenants_backlog_does_not_hold_up_another_tenants_records(db: Database) -> None:
+    """The worker's next batch holds the records of every tenant waiting, not only the oldest
+    tenant's: an import of thousands of records would leave others' changes minutes behind."""
+    busy, quiet = "tenIndexBusy00001", "tenIndexQuiet0001"
+    start = utcnow() - dt.timedelta(minutes=5)
+
+    def waiting(tenant: str, count: int, at: dt.datetime) -> list[storage.Pending]:
+        return [
+            storage.Pending(
+                tenant, BASE, TABLE, f"rec{tenant[-5:]}{n:09d}", "usrIndexTests0001",
+                at + dt.timedelta(milliseconds=n),
+            )
+            for n in range(count)
+        ]  # fmt: skip
+
+    now = utcnow()
+    async with db.transaction() as session:
+        await storage.queue_records(session, waiting(busy, 500, start))
+        await storage.queue_records(session, waiting(quiet, 3, now))
+    try:
+        async with db.read() as session:
+            batch = await storage.next_records(session, 64)
+        assert len(batch) <= 64
+        assert {row.record_id for row in batch if row.tenant_id == quiet} == {
+            row.record_id for row in waiting(quiet, 3, start)
+        }
+        mine = [row for row in batch if row.tenant_id == busy]
+        assert mine and mine == sorted(mine, key=lambda row: row.queued_at)
+        # Put off after a failure, they wait their time while the others go on.
+        later = utcnow() + dt.timedelta(minutes=1)
+        async with db.transaction() as session:
+            await storage.defer_records(session, waiting(quiet, 3, now), later)
+        async with db.read() as session:
+            batch = await storage.next_records(session, 64)
+        assert batch and not [row for row in batch if row.tenant_id == quiet]
+        now = later
+    finally:
+        async with db.transaction() as session:
+            await storage.done_records(
+                session, [*waiting(busy, 500, start), *waiting(quiet, 3, now)]
+            )

@@ -81,7 +81,10 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.String(64), nullable=False),
         sa.Column("queued_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_search_pending_records_queued", "search_pending_records", ["queued_at"])
+    # Each tenant's waiting records, oldest first: the worker shares a batch among tenants.
+    op.create_index(
+        "ix_search_pending_records_turn", "search_pending_records", ["tenant_id", "queued_at"]
+    )
     op.create_index(
         "ix_search_pending_records_base", "search_pending_records", ["tenant_id", "base_id"]
     )
