@@ -1,7 +1,9 @@
-"""The sentence-transformers model, run with plain `transformers`: tokenize, encode, pool.
+"""The sentence-transformers model: tokenize (`tokenizers`), encode, pool, normalise.
 
 A model is described (name, size, limits) from its directory's config files alone, so a host
 that never embeds never imports torch; the weights are loaded once per process, on first use.
+BERT models (MiniLM is one) run on bert.py's plain-torch encoder, which keeps `transformers`
+and the ~150 MB its model code imports out of the process; others fall back to AutoModel.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -112,18 +114,21 @@ class Model:
     def __init__(self, info: ModelInfo) -> None:
         import torch
         from tokenizers import Tokenizer
-        from transformers import AutoModel
 
         self.info = info
         self._torch = torch
+        if "OMP_NUM_THREADS" not in os.environ:
+            # One thread unless told otherwise: on a shared 2-core machine torch's default (a
+            # thread per core, spinning while it waits) ran passes 3 to 7 times slower and held
+            # ~10 MB more; OMP_NUM_THREADS gives a dedicated machine more.
+            torch.set_num_threads(1)
         # The Rust tokenizer that transformers' fast tokenizer wraps, used directly: one call
         # gives a text's ids cut to the limit and what the cut dropped.
         self.tokenizer = Tokenizer.from_file(str(info.directory / "tokenizer.json"))
         self.pad_id = self.tokenizer.padding["pad_id"] if self.tokenizer.padding else 0
         self.tokenizer.no_padding()  # each pass pads to its longest text itself
         self.tokenizer.enable_truncation(max_length=info.max_tokens)
-        self.encoder = AutoModel.from_pretrained(str(info.directory)).eval()
-        self.token_types = getattr(self.encoder.config, "type_vocab_size", 0) > 0
+        self.encoder = load_encoder(info.directory)
 
     def tokenize(self, texts: list[str]) -> tuple[list[list[int]], list[bool]]:
         """Each text's token ids, cut to the model's limit, and whether it was cut: a cut
@@ -156,11 +161,8 @@ class Model:
         pad = self.pad_id
         input_ids = torch.tensor([row + [pad] * (width - len(row)) for row in ids])
         mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in ids])
-        inputs = {"input_ids": input_ids, "attention_mask": mask}
-        if self.token_types:
-            inputs["token_type_ids"] = torch.zeros_like(input_ids)
         with torch.inference_mode():
-            tokens = self.encoder(**inputs).last_hidden_state
+            tokens = self.encoder(input_ids, mask)
             pooled = self._pool(tokens, mask)
             if self.info.normalize:
                 pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
@@ -175,6 +177,39 @@ class Model:
             return tokens.masked_fill(weights == 0, -1e9).max(dim=1).values
         summed = (tokens * weights).sum(dim=1)
         return summed / weights.sum(dim=1).clamp(min=1e-9)
+
+
+class Encoder(Protocol):
+    """(input ids, attention mask) of a padded batch -> the last hidden state."""
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor: ...
+
+
+def load_encoder(directory: Path) -> Encoder:
+    """bert.py's encoder for a BERT in safetensors, else transformers' AutoModel."""
+    config = _json(directory / "config.json")
+    if config.get("model_type") == "bert" and (directory / "model.safetensors").is_file():
+        from services.embedding.bert import BertEncoder
+
+        return BertEncoder.load(directory)
+    return _AutoEncoder(directory)
+
+
+class _AutoEncoder:
+    """Any other architecture, through transformers (imported only for one)."""
+
+    def __init__(self, directory: Path) -> None:
+        from transformers import AutoModel
+
+        self.model = AutoModel.from_pretrained(str(directory)).eval()
+        self.token_types = getattr(self.model.config, "type_vocab_size", 0) > 0
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if self.token_types:
+            inputs["token_type_ids"] = input_ids.new_zeros(input_ids.shape)
+        hidden: torch.Tensor = self.model(**inputs).last_hidden_state
+        return hidden
 
 
 def _give_back_memory() -> None:

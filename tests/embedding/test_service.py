@@ -4,6 +4,8 @@ dynamic batching, health answered during a big batch, truncation, bad input and 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -184,3 +186,20 @@ async def test_get_model_describes_model_and_batching(embeddings: Stub) -> None:
         max_batch_size=16,
         max_wait_ms=5,
     )
+
+
+def test_the_default_model_runs_without_transformers() -> None:
+    """MiniLM runs on bert.py's plain-torch encoder: transformers' model code (and the ~150 MB
+    it imports) stays out of the process. A fresh process, since this one has the reference."""
+    script = (
+        "import sys\n"
+        "from services.embedding.model import ModelInfo, load\n"
+        "model = load(ModelInfo.resolve(''))\n"
+        "assert len(model.embed(['hello world'])[0].vector) == 384\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('transformers', 'sympy')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
