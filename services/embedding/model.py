@@ -111,17 +111,15 @@ class Embedded:
 class Model:
     """The loaded tokenizer and encoder. `embed` is thread-safe: inference changes no state."""
 
-    def __init__(self, info: ModelInfo) -> None:
+    def __init__(self, info: ModelInfo, threads: int = 0) -> None:
         import torch
         from tokenizers import Tokenizer
 
         self.info = info
         self._torch = torch
-        if "OMP_NUM_THREADS" not in os.environ:
-            # One thread unless told otherwise: on a shared 2-core machine torch's default (a
-            # thread per core, spinning while it waits) ran passes 3 to 7 times slower and held
-            # ~10 MB more; OMP_NUM_THREADS gives a dedicated machine more.
-            torch.set_num_threads(1)
+        # Not torch's default of a thread per core: on a shared 2-core machine those threads
+        # spin against the rest of the platform, and passes ran 3 to 7 times slower.
+        torch.set_num_threads(threads or default_threads())
         # The Rust tokenizer that transformers' fast tokenizer wraps, used directly: one call
         # gives a text's ids cut to the limit and what the cut dropped.
         self.tokenizer = Tokenizer.from_file(str(info.directory / "tokenizer.json"))
@@ -224,10 +222,15 @@ _loaded: dict[Path, Model] = {}
 _loading = threading.Lock()
 
 
-def load(info: ModelInfo) -> Model:
+def default_threads() -> int:
+    """Half the machine's cores, at least one."""
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
+def load(info: ModelInfo, threads: int = 0) -> Model:
     """The model of `info`, loaded once per process (tests start many hosts in one)."""
     with _loading:
         model = _loaded.get(info.directory)
         if model is None:
-            model = _loaded[info.directory] = Model(info)
+            model = _loaded[info.directory] = Model(info, threads)
         return model

@@ -32,13 +32,14 @@ class EmbeddingServicer(embedding_pb2_grpc.EmbeddingServiceServicer):
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         self.info = ModelInfo.resolve(settings.embedding_model)
+        self.threads = settings.embedding_threads
         self.batcher: Batcher[Embedded] = Batcher(
             self._embed, settings.embedding_max_batch, settings.embedding_max_wait_ms / 1000
         )
         runtime.on_close(self.batcher.close)
 
     def _embed(self, texts: list[str]) -> list[Embedded]:
-        return load(self.info).embed(texts)
+        return load(self.info, self.threads).embed(texts)
 
     async def Embed(self, request: pb.EmbedRequest, context: Context) -> pb.EmbedResponse:
         texts = list(request.texts)

@@ -74,6 +74,9 @@ class Settings:
     # The most texts one forward pass takes, and how long (ms) a pass's first text waits for more.
     embedding_max_batch: int = 64
     embedding_max_wait_ms: int = 5
+    # Threads of a forward pass; 0 means half the machine's cores (at least one), so the
+    # platform's other work keeps a core on a small machine.
+    embedding_threads: int = 0
     # semantic-search: a table with more documents than this is served by an HNSW index
     # (usearch) instead of an exact scan; how long (ms) the indexer waits to batch changes
     # once woken (0: none; changes that come during a batch make the next one anyway).
@@ -126,6 +129,7 @@ class Settings:
             or cls.airtable_endpoints,
             embedding_model=env.get("PYAT_EMBEDDING_MODEL", cls.embedding_model),
             embedding_max_batch=_int(env, "PYAT_EMBEDDING_MAX_BATCH", cls.embedding_max_batch),
+            embedding_threads=_int(env, "PYAT_EMBEDDING_THREADS", cls.embedding_threads),
             embedding_max_wait_ms=_int(
                 env, "PYAT_EMBEDDING_MAX_WAIT_MS", cls.embedding_max_wait_ms
             ),
