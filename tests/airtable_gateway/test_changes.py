@@ -224,6 +224,7 @@ async def test_omit_records_lists_the_same_changes_without_reading_records(
     start = await now_cursor(base)
     ada, bob = await base.create("People", {"Name": "Ada"}, {"Name": "Bob"})
     await base.update("People", (ada.id, {"Age": 40}))
+
     async def both(**request: Any) -> tuple[Any, Any]:
         fields = {"base_id": base.base_id, **request}
         full = await base.records.ListRecordChanges(
