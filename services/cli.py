@@ -177,6 +177,7 @@ def _banner(settings: Settings, host: Host) -> str:
         f"  Web app:           {edge}/   point a browser here",
         f"  REST API (Envoy):  {edge}   point a client here (the API: {edge}/openapi.json)",
         f'  Airtable clients:  Api(personal_access_token, endpoint_url="{edge}")  (/v0/)',
+        f"  MCP clients:       {edge}/mcp   with a personal access token; stdio: `pyat mcp`",
         f"  gRPC:              {host.address}   grpcurl -plaintext {host.address} list",
         f"  Metrics:           http://{settings.grpc_host}:{settings.metrics_port}/metrics"
         if settings.metrics_port
