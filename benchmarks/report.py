@@ -17,7 +17,7 @@ matplotlib.use("Agg")  # no display: draw to a file
 
 import matplotlib.pyplot as plt
 
-from benchmarks import browser, feed, identity_costs
+from benchmarks import ai, browser, feed, identity_costs
 from benchmarks.loadgen import PERCENTILES
 
 ROADMAP_MEMORY_MB = {
@@ -217,6 +217,8 @@ def markdown(data: dict[str, Any]) -> str:
         lines += ["", *feed.markdown(data["change_feed"])]
     if data.get("browser"):
         lines += ["", *browser.markdown(data["browser"], data["mode"])]
+    if data.get("ai"):
+        lines += ["", *ai.markdown(data["ai"])]
     if data.get("identity_costs"):
         lines += ["", *identity_costs.markdown(data["identity_costs"])]
     lines += ["", *codec_markdown(data["codec"])]

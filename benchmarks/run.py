@@ -31,7 +31,7 @@ import grpc
 import nats
 from pyat.auth.v1 import auth_pb2, auth_pb2_grpc
 
-from benchmarks import browser, codec, feed, identity_costs, report
+from benchmarks import ai, browser, codec, embedding, feed, identity_costs, report
 from benchmarks.echo import method_for
 from benchmarks.loadgen import PERCENTILES, Job
 from benchmarks.processes import (
@@ -205,7 +205,10 @@ def probe(scenario: Scenario, call: Call, fabric: PyatServer) -> int:
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         path = call.path or scenario.path
-        conn.request(scenario.http_method, path, call.body or None, dict(call.headers))
+        headers = dict(call.headers)
+        if call.body:  # as the load generator sends it
+            headers["Content-Type"] = "application/json"
+        conn.request(scenario.http_method, path, call.body or None, headers)
         response = conn.getresponse()
         body = response.read()
     finally:
@@ -651,7 +654,9 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = [s for s in SCENARIOS if args.only is None or args.only in s.name]
     with_feed = args.only is None or args.only in feed.NAME
     with_browser = args.only is None or args.only in browser.NAME
-    if not scenarios and not with_feed and not with_browser:
+    with_ai = args.only is None or args.only in ai.NAME
+    with_embedding = args.only is None or args.only in embedding.NAME
+    if not (scenarios or with_feed or with_browser or with_ai or with_embedding):
         raise SystemExit(f"no scenario matches {args.only!r}")
     profiled = [s for s in scenarios if args.profile is not None and args.profile in s.name][:1]
     if args.profile is not None and not profiled:
@@ -660,6 +665,9 @@ def main(argv: list[str] | None = None) -> int:
     env["PYAT_JWT_SECRET"] = secrets.token_urlsafe(48)  # shared, so solo services accept tokens
     os.environ["PYAT_JWT_SECRET"] = env["PYAT_JWT_SECRET"]  # and the callers the load signs
     env["PYAT_ACCESS_TOKEN_TTL_S"] = "86400"  # tokens must outlive the longest run
+    # The data plane's 100,000 records must not be embedded behind every scenario's back: the
+    # AI part indexes in a fabric of its own (ai.py).
+    env["PYAT_SEARCH_INDEXING"] = "off"
     started = dt.datetime.now(dt.UTC)
     clock = time.monotonic()
     machine = report.describe_machine(storage_label(env))
@@ -726,11 +734,33 @@ def main(argv: list[str] | None = None) -> int:
         external_pass = on_external_storage(plan, env, both, args.keep)
         failures += external_pass["failures"]
 
+    ai_part = None
+    if with_ai:
+        print(f"  {ai.NAME}: a fabric of its own, with record indexing on")
+        try:
+            with workspace(args.keep) as workdir:
+                ai_part = ai.run(Suite, plan, env, workdir.path, args.quick)
+                workdir.keep = workdir.keep or bool(ai_part["failures"])
+            print(f"  {ai.NAME}: {ai.line(ai_part)}")
+            failures += ai_part["failures"]
+        except Exception as exc:  # a broken part fails the run, after the others were measured
+            failures.append({"scenario": ai.NAME, "error": describe_error(exc)})
+            print(f"  FAILED {ai.NAME}: {describe_error(exc)}")
+
     machine["load_average_end"] = report.load_average()
     print("  identity: timing assertion and access token checks")
     identity = identity_costs.run(args.quick)
     print("  codec: timing serialize and parse")
     codecs = codec.run(args.quick)
+    embedding_throughput = None
+    if with_embedding:
+        print(f"  {embedding.NAME}: pyat serve embedding against sentence-transformers")
+        try:
+            embedding_throughput = embedding.run(args.quick)
+            print(f"  {embedding.NAME}: {embedding.line(embedding_throughput)}")
+        except Exception as exc:  # a broken part fails the run, after the others were measured
+            failures.append({"scenario": embedding.NAME, "error": describe_error(exc)})
+            print(f"  FAILED {embedding.NAME}: {describe_error(exc)}")
     data = {
         "mode": plan.mode,
         "started": started.isoformat(timespec="seconds"),
@@ -743,9 +773,11 @@ def main(argv: list[str] | None = None) -> int:
         "fabric_services": list(SERVICES),
         "roadmap_memory_mb": report.ROADMAP_MEMORY_MB,
         "codec": codecs,
+        "embedding": embedding_throughput,
         "identity_costs": identity,
         "change_feed": change_feed,
         "browser": grid_in_browser,
+        "ai": ai_part,
         "external_pass": external_pass,
         "profiles": profiles,
         "failures": failures,
@@ -775,6 +807,8 @@ def main(argv: list[str] | None = None) -> int:
         missed.append(feed.NAME)
     if grid_in_browser is not None and grid_in_browser["misses"]:
         missed.append(browser.NAME)
+    if ai_part is not None:
+        missed += [f"{ai.NAME}: {miss}" for miss in ai_part["misses"]]
     if missed and not args.quick:
         print(f"FAILED: target missed at the stated load by {', '.join(missed)}", file=sys.stderr)
         return 1
