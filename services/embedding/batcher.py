@@ -68,6 +68,17 @@ class Batcher(Generic[T]):
         self._loop_task: asyncio.Task[None] | None = None
         self._in_pass: list[_Call[T]] = []
 
+    def run_soon(self, work: Callable[[], object]) -> None:
+        """Run `work` in the pass thread ahead of any pass (loading the model, say); its
+        failure is logged, and the passes that need what it did fail on their own."""
+
+        def logged(done: asyncio.Future[object]) -> None:
+            if not done.cancelled() and done.exception() is not None:
+                log.error("embedding-service's warm-up failed", exc_info=done.exception())
+
+        future = asyncio.get_running_loop().run_in_executor(self._executor, work)
+        future.add_done_callback(logged)
+
     async def submit(self, texts: list[str]) -> list[T]:
         """Every text's result, in order. A call longer than a pass is spread over several."""
         if not texts:

@@ -1,10 +1,13 @@
 """embedding-service's gRPC surface: check the texts, batch them, answer with the vectors.
 
-The model is described at start from its config files, but its weights (and torch) are loaded
-only by the first Embed, in the batcher's worker thread: a host that never embeds starts fast.
+The model is described at start from its config files; its weights (and torch) load in the
+batcher's worker thread as the host starts, without holding the start up, so the first Embed
+doesn't spend its callers' deadlines waiting for them.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from pyat.embedding.v1 import embedding_pb2 as pb
 from pyat.embedding.v1 import embedding_pb2_grpc
@@ -37,6 +40,7 @@ class EmbeddingServicer(embedding_pb2_grpc.EmbeddingServiceServicer):
             self._embed, settings.embedding_max_batch, settings.embedding_max_wait_ms / 1000
         )
         runtime.on_close(self.batcher.close)
+        self.batcher.run_soon(partial(load, self.info, self.threads))
 
     def _embed(self, texts: list[str]) -> list[Embedded]:
         return load(self.info, self.threads).embed(texts)
