@@ -414,6 +414,8 @@ async def documents_by_id(
 ) -> dict[int, Document]:
     if not ids:
         return {}
+    # By primary key alone, the scope checked on each row: given the tenant and base too,
+    # SQLite (with no statistics) walks the base's whole scope index instead, 10 ms at 100,000.
     found = await session.execute(
         select(
             documents.c.id,
@@ -421,13 +423,15 @@ async def documents_by_id(
             documents.c.record_id,
             func.substr(documents.c.text, 1, 400),
             documents.c.vector,
-        ).where(
-            documents.c.tenant_id == tenant_id,
-            documents.c.base_id == base_id,
-            documents.c.id.in_(list(ids)),
-        )
+            documents.c.tenant_id,
+            documents.c.base_id,
+        ).where(documents.c.id.in_(list(ids)))
     )
-    return {int(row[0]): Document(int(row[0]), row[1], row[2], row[3], row[4]) for row in found}
+    return {
+        int(row[0]): Document(int(row[0]), row[1], row[2], row[3], row[4])
+        for row in found
+        if row[5] == tenant_id and row[6] == base_id
+    }
 
 
 # English words too common to tell records apart. PostgreSQL's 'english' configuration drops
