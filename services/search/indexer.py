@@ -10,6 +10,7 @@ airtable-gateway judges every read by role (as retyping does for its own reads).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -224,7 +225,17 @@ class Indexer:
             batch = await storage.next_records(session, BATCH)
         if batch:
             await self._index_records(batch)
-        scanning = await self._scan_page()
+        try:
+            scanning = await self._scan_page()
+        except Exception:
+            # A table whose scan fails waits a while; the records of others go on meanwhile.
+            log.exception("re-indexing a table failed; retrying later")
+            scan, self._scan = self._scan, None
+            if scan is not None:
+                later = dataclasses.replace(scan.pending, queued_at=utcnow() + RETRY_LATER)
+                async with self._db.transaction() as session:
+                    await storage.queue_table(session, later)
+            scanning = False
         # A batch is shared among tenants, so a short one may leave more waiting.
         return bool(batch) or scanning
 

@@ -84,8 +84,10 @@ pending_tables = Table(
     Column("queued_at", UTCDateTime(), nullable=False),
 )
 
-# Tenants whose waiting records share one batch of the worker.
-TENANTS_PER_BATCH = 8
+# Tenants whose waiting records share one batch of the worker: with as many as a batch holds
+# records, every tenant waiting gets at least one in, so a new tenant never waits for others'
+# backlogs to drain.
+TENANTS_PER_BATCH = 64
 # The words of a query that the words index is asked for: enough for any sensible query.
 MAX_QUERY_WORDS = 32
 
