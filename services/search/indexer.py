@@ -33,7 +33,6 @@ from services.shared import identity
 from services.shared.clients import translate
 from services.shared.db import Database, utcnow
 from services.shared.errors import (
-    DomainError,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -300,10 +299,6 @@ class Indexer:
             async with self._db.transaction() as session:
                 await storage.done_table(session, row)
             return True
-        except DomainError as error:
-            if "offset" in str(error).lower():
-                scan.offset = ""  # the listing changed under the scan: start it again
-            raise
         current = {record.id: _cells(record) for record in answer.records}
         scan.seen |= current.keys()
         await self._write(row.tenant_id, row.base_id, row.table_id, table, list(current), current)
